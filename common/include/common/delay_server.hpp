@@ -1,0 +1,69 @@
+// The delay server of the book, in C++: `GET /<delay_ms>/<message>` is answered with status 200 and
+// the percent-decoded message as body, `delay_ms` milliseconds after the request arrived, then the
+// connection is closed. It is the fixture every demo, test and benchmark talks to, so it is built
+// to never be the bottleneck: one thread, one epoll instance, a deadline heap, no thread per
+// connection, and every kind of bad input answered with a 4xx (or a silent close) instead of a
+// crash or a stall.
+//
+// Use it in-process (tests, the chapter programs' embedded server):
+//     common::DelayServer server;              // 127.0.0.1, a free port, quiet
+//     auto where = server.endpoint();          // connect here
+// or as the `delayserver` program, the book's way, in a second terminal.
+#pragma once
+
+#include "common/fd.hpp"
+#include "common/net.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace common {
+
+struct DelayServerOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0; // 0: the kernel picks a free port; see DelayServer::endpoint()
+    bool quiet = true;      // false: print "#<n> - <delay_ms>ms: <message>" per request
+    // A connection whose request head is not complete within this time gets 408 and is closed,
+    // so idle or slow clients cannot pile up. Tests make it short.
+    std::chrono::milliseconds idle_timeout{5000};
+};
+
+// Largest delay accepted; anything above is a 400, not clamped.
+inline constexpr long kMaxDelayMs = 60L * 60 * 1000;
+
+class DelayServer {
+public:
+    // Binds and listens (so connecting is possible as soon as the constructor returns), then
+    // starts the server thread. Throws std::system_error when the address cannot be bound.
+    explicit DelayServer(DelayServerOptions options = {});
+    // Stops the thread, closes every connection still open and the listening socket.
+    ~DelayServer();
+    DelayServer(const DelayServer&) = delete;
+    DelayServer& operator=(const DelayServer&) = delete;
+
+    // Where it listens, with the real port when port 0 was asked for.
+    const Endpoint& endpoint() const { return endpoint_; }
+    std::uint16_t port() const { return endpoint_.port; }
+
+    // Idempotent; the destructor calls it. Returns once the server thread has ended.
+    void stop();
+
+    // Requests answered with 200 so far (read after stop(), or as a rough live figure).
+    std::uint64_t answered() const;
+
+private:
+    struct State; // everything the server thread owns
+    void run();
+
+    DelayServerOptions options_;
+    Endpoint endpoint_;
+    Fd listener_;
+    Fd epoll_;
+    Fd stop_event_; // eventfd: stop() writes it to wake the thread out of epoll_wait
+    State* state_ = nullptr;
+    std::thread thread_;
+};
+
+} // namespace common
