@@ -4,7 +4,9 @@
 #include "common/delay_server.hpp"
 #include "common/print.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <exception>
 #include <sstream>
 

@@ -62,7 +62,7 @@ std::string excerpt(std::string_view text) {
 // "HTTP/1.1 200 OK" -> status 200, reason "OK".
 void parse_status_line(std::string_view line, Response& response) {
     const auto bad = [&] { return HttpError("malformed status line '" + excerpt(line) + "'"); };
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !std::isdigit(line[7]) ||
+    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !std::isdigit(static_cast<unsigned char>(line[7])) ||
         line[8] != ' ') {
         throw bad();
     }
@@ -74,6 +74,9 @@ void parse_status_line(std::string_view line, Response& response) {
         throw bad();
     }
     response.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+    if (response.status < 100) {
+        throw bad(); // status codes are 100..999
+    }
     response.reason = line.size() > 13 ? std::string(line.substr(13)) : std::string();
 }
 

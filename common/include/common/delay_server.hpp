@@ -14,8 +14,10 @@
 #include "common/fd.hpp"
 #include "common/net.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -47,14 +49,18 @@ public:
     const Endpoint& endpoint() const { return endpoint_; }
     std::uint16_t port() const { return endpoint_.port; }
 
-    // Idempotent; the destructor calls it. Returns once the server thread has ended.
+    // Idempotent; the destructor calls it. Returns once the server thread has ended and every
+    // connection it held is closed; the listening socket is closed too, so later connects are
+    // refused instead of waiting in a backlog nobody accepts from.
     void stop();
 
     // Requests answered with 200 so far (read after stop(), or as a rough live figure).
     std::uint64_t answered() const;
 
 private:
-    struct State; // everything the server thread owns
+    // The server thread's body. Everything it works with (connections, the deadline heap, buffers)
+    // lives on its own stack in delay_server.cpp: nothing but answered_ is shared with other
+    // threads.
     void run();
 
     DelayServerOptions options_;
@@ -62,7 +68,8 @@ private:
     Fd listener_;
     Fd epoll_;
     Fd stop_event_; // eventfd: stop() writes it to wake the thread out of epoll_wait
-    State* state_ = nullptr;
+    std::atomic<std::uint64_t> answered_{0};
+    std::once_flag stopped_; // stop() runs its body once; later (or concurrent) calls wait for it
     std::thread thread_;
 };
 

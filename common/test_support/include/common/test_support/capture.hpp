@@ -1,7 +1,6 @@
-// Captures what code writes to standard output or standard error, for tests of the programs'
-// output contract ("exactly one line on stdout", "error: ... on stderr"). It swaps the descriptor
-// itself (dup2 onto a temporary file), so it sees std::cout/std::cerr, stdio and raw write() alike.
-// Header-only test support; not thread-safe: capture on the main thread, around one call.
+// Test support: captures what code writes to stdout or stderr, for tests of the programs' output
+// contract ("exactly one line on stdout", "error: ..." on stderr). It swaps the descriptor itself
+// (dup2 onto a temporary file), so it sees iostreams, stdio and raw write() alike.
 #pragma once
 
 #include "common/error.hpp"
@@ -17,6 +16,7 @@
 
 namespace common::test {
 
+// Not thread-safe: capture on the main thread, around one call, and check the text afterwards.
 class CapturedOutput {
 public:
     // `fd` is STDOUT_FILENO or STDERR_FILENO. From now until finish() (or destruction), whatever is

@@ -15,13 +15,13 @@
 namespace common::test {
 
 enum class Misbehavior {
-    Silent,            // reads the request, never answers, keeps the connection open
-    CloseBeforeAnswer, // reads the request, closes without sending a byte
-    CloseMidBody,      // sends a head promising 32 body bytes, sends 10, closes
-    Garbage,           // sends binary garbage instead of HTTP, closes
-    Trickle,           // sends a valid response one byte at a time (body kTrickleBody)
-    LongerBodyPromised,// promises 1000 body bytes, sends 10, then keeps the connection open
-    Reset,             // reads the request, closes with SO_LINGER 0: the client sees ECONNRESET
+    Silent,             // reads the request, never answers, keeps the connection open
+    CloseBeforeAnswer,  // reads the request, closes without sending a byte
+    CloseMidBody,       // sends a head promising 32 body bytes, sends 10, closes
+    Garbage,            // sends binary garbage instead of HTTP, closes
+    Trickle,            // sends a valid response one byte at a time (body kTrickleBody)
+    LongerBodyPromised, // promises 1000 body bytes, sends 10, then keeps the connection open
+    Reset,              // reads the request, closes with SO_LINGER 0: the client sees ECONNRESET
 };
 
 inline constexpr Misbehavior kAllMisbehaviors[] = {
@@ -36,7 +36,9 @@ inline constexpr std::string_view kTrickleBody = "trickled";
 std::string_view to_string(Misbehavior m);
 
 // True for the modes whose client must end with an error (all but Trickle).
-inline bool must_fail(Misbehavior m) { return m != Misbehavior::Trickle; }
+inline bool must_fail(Misbehavior m) {
+    return m != Misbehavior::Trickle;
+}
 
 // True for the modes that never finish on their own, so only the client's deadline ends them.
 inline bool needs_deadline(Misbehavior m) {
