@@ -577,6 +577,8 @@ void Loop::read_head(int fd, Connection& c) {
                 request = examine_head(c.data);
             }
             if (!request) {
+                // Read on even after a short read: it proves no more *data*, but the client's EOF
+                // may have arrived with the data, and that raises no edge of its own.
                 continue;
             }
             if (request->status != 200) {

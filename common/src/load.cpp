@@ -11,7 +11,12 @@ namespace common {
 std::string load_message(std::size_t i) { return "load-" + std::to_string(i); }
 
 std::string load_path(long delay_ms, std::size_t i) {
-    return "/" + std::to_string(delay_ms) + "/" + load_message(i);
+    // Built with += rather than "/" + ...: g++ 12 -O2 warns falsely (-Wrestrict) on the latter.
+    std::string path = "/";
+    path += std::to_string(delay_ms);
+    path += '/';
+    path += load_message(i);
+    return path;
 }
 
 bool LoadTally::check(std::size_t i, std::string_view raw) {

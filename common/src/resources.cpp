@@ -26,13 +26,15 @@ std::size_t raise_descriptor_limit() {
     return static_cast<std::size_t>(limit.rlim_cur);
 }
 
-void require_descriptors(std::size_t needed) {
+void require_descriptors(std::size_t needed, bool embedded_server) {
     const std::size_t limit = raise_descriptor_limit();
     if (needed > limit) {
+        std::string advice = "raise the hard limit (ulimit -Hn) or use fewer requests";
+        if (embedded_server) {
+            advice += ", or use an external server with --server (half the descriptors)";
+        }
         throw std::runtime_error("descriptors: need about " + std::to_string(needed) +
-                                 ", the limit is " + std::to_string(limit) +
-                                 " (raise the hard limit with `ulimit -Hn`, use fewer requests, or "
-                                 "use an external server with --server)");
+                                 ", the limit is " + std::to_string(limit) + " (" + advice + ")");
     }
 }
 

@@ -11,7 +11,7 @@ ServerTarget::ServerTarget(const Options& opts, Mode mode) {
         // One descriptor per client connection, one more per server-side connection when the
         // server lives in this process, and a few dozen for everything else.
         const std::size_t per_request = opts.server ? 1 : 2;
-        require_descriptors(opts.requests * per_request + 64);
+        require_descriptors(opts.requests * per_request + 64, !opts.server);
     }
     if (opts.server) {
         endpoint_ = *opts.server;

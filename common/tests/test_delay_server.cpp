@@ -16,7 +16,6 @@
 #include <csignal>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>

@@ -14,8 +14,9 @@ long peak_rss_kib();
 std::size_t raise_descriptor_limit();
 
 // Throws std::runtime_error("descriptors: need N, the limit is M (...)") when `needed` descriptors
-// will not fit under the (raised) limit. Programs call it before they start a load run.
-void require_descriptors(std::size_t needed);
+// will not fit under the (raised) limit. Programs call it before they start a load run;
+// `embedded_server` adds the advice to use an external server (which halves the need).
+void require_descriptors(std::size_t needed, bool embedded_server = false);
 
 // Counts threads that are doing a chapter's work, and the most there ever were at once. A worker
 // holds a ThreadGauge::Scope for as long as it works.
