@@ -58,7 +58,7 @@ TEST_CASE("Fd closes its descriptor exactly once, when it is destroyed") {
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
-TEST_CASE("moving an Fd transfers ownership; the moved-from one closes nothing") {
+TEST_CASE("moving an Fd transfers ownership, the moved-from one closes nothing") {
     const std::size_t baseline = common::test::open_descriptor_count();
     SocketPair pair;
     const int raw = pair.a.get();

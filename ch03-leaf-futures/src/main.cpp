@@ -1,0 +1,256 @@
+// The ch03-leaf-futures program: the book's chapter 7 and 8 demos on this chapter's futures, in
+// three parts (busy polling, block_on, sequential versus join_all), and load mode: join_all over N
+// HttpGetFutures under block_on, with the number of polls it took in the summary line.
+#include "coroutine.hpp"
+#include "future.hpp"
+#include "http_get_future.hpp"
+#include "join_all.hpp"
+#include "runtime.hpp"
+
+#include "ch02-epoll-reactor/src/poll.hpp"
+
+#include <common/cli.hpp>
+#include <common/http.hpp>
+#include <common/load.hpp>
+#include <common/print.hpp>
+#include <common/resources.hpp>
+#include <common/server_target.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// "1.004 s": the book prints ELAPSED TIME in seconds.
+std::string elapsed_since(Clock::time_point start) {
+    const std::chrono::duration<double> elapsed = Clock::now() - start;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f s", elapsed.count());
+    return text;
+}
+
+// Lets the coroutine create its requests with Http::get, as the book's coroutine calls the global
+// `Http::get`.
+ch03::Coroutine::HttpGet getter(ch03::Http& http) {
+    return [&http](std::string path) { return http.get(std::move(path)); };
+}
+
+// ---- part 1: the book's chapter 7 a-coroutine main
+// ------------------------------------------------ Nothing here knows when a response arrives, so
+// the loop asks every 100 ms: busy polling. The sleep only keeps the output short; without it the
+// loop would burn a whole core asking.
+void busy_polling_main(const common::Endpoint& server, const common::Options& opts) {
+    common::println("");
+    common::println("== 1. The book's main (ch. 7, a-coroutine): poll, 'Schedule other tasks', "
+                    "sleep 100 ms, poll again ==");
+    // The leaf futures register their sockets with this Poll, but nobody ever waits on it (the
+    // book's a-coroutine does not register at all); part 2 is where waiting on it pays off.
+    ch02::Poll poll;
+    ch03::Http http(poll.registry(), server);
+    std::unique_ptr<ch03::Future<void>> future = ch03::async_main(getter(http));
+
+    const auto start = Clock::now();
+    const auto deadline = start + opts.deadline(600 + 400);
+    std::uint64_t polls = 0;
+    for (;;) {
+        ++polls;
+        if (future->poll().is_ready()) {
+            break;
+        }
+        common::println("Schedule other tasks");
+        if (Clock::now() >= deadline) {
+            throw std::runtime_error("busy polling: timed out");
+        }
+        std::this_thread::sleep_for(100ms); // "since we print every poll, slow down the loop"
+    }
+    common::println("ELAPSED TIME: " + elapsed_since(start) + " (" + std::to_string(polls) +
+                    " polls, nearly all of them for nothing)");
+}
+
+// ---- part 2: the same coroutine under block_on (ch. 8, a-runtime) -------------------------------
+void block_on_main(const common::Endpoint& server, const common::Options& opts) {
+    common::println("");
+    common::println("== 2. The same coroutine under block_on (ch. 8, a-runtime): sleep in "
+                    "epoll_wait until a socket is ready ==");
+    ch03::Runtime runtime;
+    runtime.announce_waits(true); // prints `Schedule other tasks` before each sleep
+    ch03::Http http(runtime.registry(), server);
+    std::unique_ptr<ch03::Future<void>> future = ch03::async_main(getter(http));
+
+    const auto start = Clock::now();
+    runtime.block_on(*future, start + opts.deadline(600 + 400));
+    common::println("ELAPSED TIME: " + elapsed_since(start) + " (" +
+                    std::to_string(runtime.polls()) + " polls, " + std::to_string(runtime.wakes()) +
+                    " wakes from epoll_wait)");
+}
+
+// ---- part 3: several requests, one after another and then all at once
+// -----------------------------
+void sequential_versus_join_all(const common::Endpoint& server, const common::Options& opts) {
+    // Decreasing delays, as in chapter 2: the last request is answered first.
+    const long delays[] = {500, 400, 300, 200, 100};
+    std::vector<std::string> paths;
+    for (std::size_t i = 0; i < std::size(delays); ++i) {
+        paths.push_back(common::delay_path(delays[i], "HelloWorld" + std::to_string(i)));
+    }
+
+    common::println("");
+    common::println("== 3a. Five requests one after another: block_on each in turn ==");
+    {
+        ch03::Runtime runtime;
+        ch03::Http http(runtime.registry(), server);
+        const auto start = Clock::now();
+        for (const std::string& path : paths) {
+            const auto future = http.get(path);
+            common::println(runtime.block_on(*future, Clock::now() + opts.deadline(500)));
+        }
+        common::println("ELAPSED TIME: " + elapsed_since(start) +
+                        " (the sum of the delays: each request waits for the one before)");
+    }
+
+    common::println("");
+    common::println("== 3b. The same five under join_all: one block_on, all requests at once ==");
+    {
+        ch03::Runtime runtime;
+        ch03::Http http(runtime.registry(), server);
+        std::vector<std::unique_ptr<ch03::Future<std::string>>> futures;
+        for (const std::string& path : paths) {
+            futures.push_back(http.get(path));
+        }
+        auto all = ch03::join_all(std::move(futures));
+        const auto start = Clock::now();
+        for (const std::string& body : runtime.block_on(*all, start + opts.deadline(500))) {
+            common::println(body); // in the order given, although they completed in reverse
+        }
+        common::println("ELAPSED TIME: " + elapsed_since(start) +
+                        " (the longest delay; join_all polled its children " +
+                        std::to_string(all->child_polls()) + " times over " +
+                        std::to_string(runtime.wakes()) + " wakes)");
+    }
+}
+
+int run_demo(const common::Options& opts) {
+    const common::ServerTarget target(opts, common::ServerTarget::Mode::Demo);
+    busy_polling_main(target.endpoint(), opts);
+    block_on_main(target.endpoint(), opts);
+    sequential_versus_join_all(target.endpoint(), opts);
+    common::println("");
+    common::println("FINISHED");
+    return 0;
+}
+
+// ---- load mode
+// ------------------------------------------------------------------------------------ One load
+// request: the HttpGetFuture for request `index`, plus the check of its body. A non-leaf future
+// too, and one that never throws: a failed request is counted in the tally and reported as
+// ready(false), so one bad answer does not end the other N-1 requests (a join_all child that
+// throws ends the join_all).
+class LoadRequest final : public ch03::Future<bool> {
+public:
+    LoadRequest(std::unique_ptr<ch03::Future<std::string>> get, std::size_t index,
+                common::LoadTally& tally, unsigned char& finished)
+        : get_(std::move(get)), index_(index), tally_(tally), finished_(finished) {}
+
+    ch03::PollState<bool> poll() override {
+        if (!get_) {
+            throw std::logic_error("LoadRequest polled after completion");
+        }
+        bool ok = false;
+        try {
+            ch03::PollState<std::string> state = get_->poll();
+            if (!state.is_ready()) {
+                return ch03::not_ready;
+            }
+            const std::string& body = state.value();
+            const std::string expected = common::load_message(index_);
+            if (body == expected) {
+                tally_.succeed();
+                ok = true;
+            } else {
+                tally_.fail(index_,
+                            "wrong body '" + body.substr(0, 40) + "', expected '" + expected + "'");
+            }
+        } catch (const std::exception& e) {
+            tally_.fail(index_, e.what());
+        }
+        get_.reset();
+        finished_ = 1;
+        return ch03::ready(ok);
+    }
+
+private:
+    std::unique_ptr<ch03::Future<std::string>> get_; // empty once finished
+    std::size_t index_;
+    common::LoadTally& tally_;
+    unsigned char& finished_; // tells run_load which requests a timeout cut short
+};
+
+int run_load(const common::Options& opts) {
+    const common::ServerTarget target(opts, common::ServerTarget::Mode::Load);
+    ch03::Runtime runtime;
+    ch03::Http http(runtime.registry(), target.endpoint(), ch03::Announce::No);
+    common::LoadTally tally;
+
+    std::vector<unsigned char> finished(opts.requests, 0);
+    std::vector<std::unique_ptr<ch03::Future<bool>>> requests;
+    requests.reserve(opts.requests);
+    for (std::size_t i = 0; i < opts.requests; ++i) {
+        requests.push_back(std::make_unique<LoadRequest>(
+            http.get(common::load_path(opts.delay_ms, i)), i, tally, finished[i]));
+    }
+    auto all = ch03::join_all(std::move(requests));
+
+    // Nothing has happened yet (every future is lazy): the first poll, inside block_on, makes
+    // the first connection, so the clock starts here.
+    const auto start = Clock::now();
+    try {
+        runtime.block_on(*all, start + opts.deadline(opts.delay_ms));
+    } catch (const std::exception& e) {
+        // The deadline (or epoll itself) failed the run: every request still open failed with it.
+        for (std::size_t i = 0; i < finished.size(); ++i) {
+            if (!finished[i]) {
+                tally.fail(i, e.what());
+            }
+        }
+    }
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+
+    common::Summary summary;
+    summary.chapter = "ch03";
+    summary.requests = opts.requests;
+    summary.delay_ms = opts.delay_ms;
+    summary.ok = tally.ok();
+    summary.elapsed_ms = static_cast<long>(elapsed.count());
+    summary.peak_rss_kib = common::peak_rss_kib();
+    summary.threads = 1; // block_on polls everything on the main thread
+    // polls: calls of the requests' poll(); wakes: returns from epoll_wait. polls grows like
+    // N x wakes, because join_all re-polls every unfinished request on every wake.
+    summary.extra = {{"polls", std::to_string(all->child_polls())},
+                     {"wakes", std::to_string(runtime.wakes())}};
+    return common::finish_load(summary, tally);
+}
+
+constexpr common::ProgramInfo kInfo{
+    "ch03-leaf-futures",
+    "hand-written poll-based futures: a lazy leaf future, a coroutine written as a state "
+    "machine, join_all, and block_on sleeping in epoll"};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    return common::run_program(argc, argv, kInfo, [](const common::Options& opts) {
+        return opts.load ? run_load(opts) : run_demo(opts);
+    });
+}

@@ -1,0 +1,229 @@
+// Tests of the ch03-leaf-futures program, run as a child process: the demo's three parts in
+// order, load mode's single summary line (with polls and wakes), and the error lines for a
+// refused and a silent server. The child's end is awaited with a pidfd in a ch02 Poll, bounded,
+// so even a hung program cannot hang the test.
+#include "ch02-epoll-reactor/src/poll.hpp"
+
+#include <common/fd.hpp>
+#include <common/test_support/misbehaving_server.hpp>
+#include <common/test_support/resources.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace {
+
+struct Run {
+    int status = -1; // exit status; -1 when it did not exit normally within the limit
+    std::string out;
+    std::string err;
+};
+
+std::string contents(std::FILE* file) {
+    std::string text;
+    char buffer[4096];
+    std::rewind(file);
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {
+        text.append(buffer, n);
+    }
+    std::fclose(file);
+    return text;
+}
+
+// Runs the program with `args`, stdout and stderr into temporary files; kills it after `limit`.
+Run run_program(std::vector<std::string> args,
+                std::chrono::milliseconds limit = std::chrono::seconds(40)) {
+    std::FILE* out = std::tmpfile();
+    std::FILE* err = std::tmpfile();
+    REQUIRE(out != nullptr);
+    REQUIRE(err != nullptr);
+    args.insert(args.begin(), CH03_PROGRAM_PATH);
+    std::vector<char*> argv;
+    for (std::string& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, ::fileno(out), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, ::fileno(err), STDERR_FILENO);
+    pid_t pid = 0;
+    const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(spawned == 0);
+
+    // A pidfd becomes readable when the process ends, so the wait is an ordinary bounded poll.
+    common::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    REQUIRE(pidfd);
+    ch02::Poll poll;
+    poll.registry().register_fd(pidfd.get(), ch02::Token{0}, ch02::Interest::readable());
+    ch02::Events events(1);
+    poll.poll(events, limit);
+    if (events.empty()) {
+        ::kill(pid, SIGKILL);
+    }
+    int wait_status = 0;
+    ::waitpid(pid, &wait_status, 0);
+
+    Run run;
+    if (!events.empty() && WIFEXITED(wait_status)) {
+        run.status = WEXITSTATUS(wait_status);
+    }
+    run.out = contents(out);
+    run.err = contents(err);
+    return run;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    for (std::size_t start = 0; start < text.size();) {
+        const std::size_t end = text.find('\n', start);
+        lines.push_back(text.substr(start, end - start));
+        start = end == std::string::npos ? text.size() : end + 1;
+    }
+    return lines;
+}
+
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
+
+std::size_t count(const std::vector<std::string>& lines, std::string_view line) {
+    std::size_t n = 0;
+    for (const std::string& l : lines) {
+        n += l == line ? 1 : 0;
+    }
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("the demo runs its three parts in order and ends with FINISHED") {
+    const std::size_t baseline = common::test::open_descriptor_count();
+    const Run run = run_program({});
+    INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+    CHECK(run.status == 0);
+    CHECK(run.err.empty());
+    const std::vector<std::string> lines = lines_of(run.out);
+    REQUIRE_FALSE(lines.empty());
+    CHECK(lines.front().starts_with("Using an embedded delay server on 127.0.0.1:"));
+    CHECK(lines.back() == "FINISHED");
+
+    // The parts, in order, found by their headings.
+    std::vector<std::size_t> parts;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (lines[i].starts_with("== ")) {
+            parts.push_back(i);
+        }
+    }
+    REQUIRE(parts.size() == 4);
+    CHECK(lines[parts[0]].starts_with("== 1. "));
+    CHECK(lines[parts[1]].starts_with("== 2. "));
+    CHECK(lines[parts[2]].starts_with("== 3a. "));
+    CHECK(lines[parts[3]].starts_with("== 3b. "));
+    const auto section = [&](std::size_t k) {
+        const auto end = k + 1 < parts.size() ? parts[k + 1] : lines.size();
+        return std::vector<std::string>(lines.begin() + static_cast<long>(parts[k]),
+                                        lines.begin() + static_cast<long>(end));
+    };
+
+    // Parts 1 and 2 run the same coroutine; the busy loop asks about every 100 ms for a second,
+    // block_on sleeps once per wait.
+    const auto busy = section(0);
+    const auto blocking = section(1);
+    for (const auto* part : {&busy, &blocking}) {
+        CHECK(count(*part, "Program starting") == 1);
+        CHECK(count(*part, "FIRST POLL - START OPERATION") == 2);
+        CHECK(count(*part, "HelloWorld1") == 1);
+        CHECK(count(*part, "HelloWorld2") == 1);
+        CHECK(count(*part, "Received 2 responses.") == 1);
+    }
+    CHECK(count(busy, "Schedule other tasks") >= 6);
+    CHECK(count(blocking, "Schedule other tasks") >= 2);
+    CHECK(count(blocking, "Schedule other tasks") <= 4);
+
+    // Part 3: every body once in each half, and join_all's in the order given.
+    const auto joined = section(3);
+    std::vector<std::string> bodies;
+    for (const std::string& line : joined) {
+        if (line.starts_with("HelloWorld")) {
+            bodies.push_back(line);
+        }
+    }
+    CHECK(bodies == std::vector<std::string>{"HelloWorld0", "HelloWorld1", "HelloWorld2",
+                                             "HelloWorld3", "HelloWorld4"});
+    std::size_t elapsed_lines = 0;
+    for (const std::string& line : lines) {
+        elapsed_lines += line.starts_with("ELAPSED TIME: ") ? 1 : 0;
+    }
+    CHECK(elapsed_lines == 4);
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("load mode prints exactly one summary line, with one thread, polls and wakes") {
+    const std::size_t baseline = common::test::open_descriptor_count();
+    const Run run = run_program({"--requests", "50", "--delay-ms", "50"});
+    INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+    CHECK(run.status == 0);
+    const std::vector<std::string> lines = lines_of(run.out);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].starts_with("summary: chapter=ch03 requests=50 delay_ms=50 ok=50 elapsed_ms="));
+    CHECK(contains(lines[0], " threads=1 polls="));
+    CHECK(contains(lines[0], " wakes="));
+    CHECK_FALSE(contains(run.out, "FIRST POLL")); // the book's messages are off in load mode
+    CHECK(contains(run.err, "Using an embedded delay server"));
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("a refused server ends in the connect error, exit status 1, in both modes") {
+    common::test::RefusedPort refused;
+    const std::string where = refused.endpoint().to_string();
+
+    const Run demo = run_program({"--server", where});
+    CHECK(demo.status == 1);
+    CHECK(demo.err == "error: connect " + where + ": Connection refused\n");
+
+    const Run load = run_program({"--server", where, "--requests", "3", "--delay-ms", "10"});
+    INFO("stdout:\n" << load.out << "\nstderr:\n" << load.err);
+    CHECK(load.status == 1);
+    CHECK(lines_of(load.out).size() == 1);
+    CHECK(load.out.starts_with("summary: chapter=ch03 requests=3 delay_ms=10 ok=0 "));
+    CHECK(load.err ==
+          "error: load: 3 of 3 failed: request 0: connect " + where + ": Connection refused\n");
+}
+
+TEST_CASE("a server that never answers ends in 'timed out' through the deadline, exit status 1") {
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        common::test::MisbehavingServer server(common::test::Misbehavior::Silent);
+        const std::string where = server.endpoint().to_string();
+
+        const Run demo = run_program({"--server", where, "--timeout-ms", "300"});
+        INFO("stdout:\n" << demo.out << "\nstderr:\n" << demo.err);
+        CHECK(demo.status == 1);
+        CHECK_FALSE(contains(demo.out, "FINISHED"));
+        CHECK(demo.err == "error: busy polling: timed out\n");
+
+        const Run load = run_program(
+            {"--server", where, "--requests", "5", "--delay-ms", "10", "--timeout-ms", "300"});
+        INFO("stdout:\n" << load.out << "\nstderr:\n" << load.err);
+        CHECK(load.status == 1);
+        CHECK(load.out.starts_with("summary: chapter=ch03 requests=5 delay_ms=10 ok=0 "));
+        CHECK(load.err == "error: load: 5 of 5 failed: request 0: block_on: timed out\n");
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
