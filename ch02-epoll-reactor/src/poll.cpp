@@ -45,25 +45,37 @@ Poll::Poll() : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
 
 void Poll::poll(Events& events, std::optional<std::chrono::milliseconds> timeout) {
     using Clock = std::chrono::steady_clock;
-    const auto deadline = timeout ? std::optional(Clock::now() + *timeout) : std::nullopt;
+    // epoll_wait takes an int of milliseconds (about 24.8 days at most). Longer timeouts are capped
+    // at a year before the deadline is computed: `now + milliseconds::max()` would overflow the
+    // clock's nanosecond count (undefined behaviour), and a year is "forever" for any caller.
+    constexpr std::chrono::milliseconds kLongest = std::chrono::hours(24 * 365);
+    // (A plain time point plus a flag rather than an optional: g++ 12 at -O1 warns, wrongly, that
+    // the optional's value may be used uninitialised.)
+    const bool has_deadline = timeout.has_value();
+    const Clock::time_point deadline =
+        has_deadline ? Clock::now() + std::min(*timeout, kLongest) : Clock::time_point{};
+    // The kernel refuses maxevents above INT_MAX / sizeof(epoll_event) with EINVAL.
+    const int max_events = static_cast<int>(
+        std::min<std::size_t>(events.buffer_.size(), INT_MAX / sizeof(epoll_event)));
     for (;;) {
         int wait_ms = -1; // forever
-        if (deadline) {
-            const auto left =
-                std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+        bool capped = false;
+        if (has_deadline) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
             wait_ms = static_cast<int>(std::clamp<long long>(left.count(), 0, INT_MAX));
+            capped = left.count() > INT_MAX;
         }
-        const int n = ::epoll_wait(epoll_fd_.get(), events.buffer_.data(),
-                                   static_cast<int>(events.buffer_.size()), wait_ms);
-        if (n >= 0) {
+        const int n = ::epoll_wait(epoll_fd_.get(), events.buffer_.data(), max_events, wait_ms);
+        if (n > 0 || (n == 0 && !capped)) {
             events.size_ = static_cast<std::size_t>(n);
             return;
         }
-        if (errno != EINTR) {
+        if (n < 0 && errno != EINTR) {
             events.size_ = 0;
             common::throw_errno("epoll_wait");
         }
         // EINTR: a signal handler ran. Nothing is ready because of it; wait for what is left.
+        // (Or a wait longer than epoll_wait can express ended early: wait for the rest.)
     }
 }
 

@@ -137,7 +137,7 @@ public:
 
     // Waits until at least one registered descriptor is ready or `timeout` has passed (nullopt:
     // wait forever), and fills `events` with at most events.capacity() events. Returns with
-    // events.empty() on timeout.
+    // events.empty() on timeout. (A timeout longer than a year is taken as a year.)
     //
     // EINTR (a signal arrived while waiting) is retried with the time that is left, so an
     // interrupted wait is never mistaken for events or for a timeout.

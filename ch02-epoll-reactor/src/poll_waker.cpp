@@ -15,8 +15,7 @@ PollWaker::PollWaker(const Registry& registry, Token token)
     if (!event_fd_) {
         common::throw_errno("eventfd");
     }
-    registry.register_fd(event_fd_.get(), token,
-                         Interest::readable() | Interest::edge_triggered());
+    registry.register_fd(event_fd_.get(), token, Interest::readable() | Interest::edge_triggered());
 }
 
 void PollWaker::wake() const {

@@ -26,7 +26,15 @@ public:
 
     // The poller calls this when it sees the token: reads the counter back to zero. Under edge
     // triggering every wake() raises a new edge anyway, so this is not needed for correctness; it
-    // keeps the counter from ever reaching its maximum, at which point wake() would fail.
+    // keeps the counter far from its maximum (2^64 - 2), where a write would no longer go in.
+    //
+    // The order that makes this race-free: when the poller sees the token, it calls reset()
+    // *first* and only then looks at its shared state (new registrations, timers, a shutdown
+    // flag). A wake() that lands between epoll_wait returning and reset() is consumed by the
+    // reset — epoll re-checks the counter before it reports an edge, so the next poll does not
+    // return for it — but its change to the shared state was made before it woke, so the look
+    // after the reset sees it. A wake() after the reset leaves the counter non-zero, so the next
+    // poll returns at once. Looking at the state first and resetting after could lose a wake.
     void reset() const;
 
     Token token() const { return token_; }

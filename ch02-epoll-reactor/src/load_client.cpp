@@ -1,0 +1,108 @@
+// Implementation of load_client.hpp: connect everything, then one loop on one Poll.
+#include "load_client.hpp"
+
+#include "poll.hpp"
+#include "read_until_blocked.hpp"
+
+#include <common/fd.hpp>
+#include <common/http.hpp>
+
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ch02 {
+namespace {
+
+// Everything one request needs while it is in flight. Kept small on purpose — ten thousand of
+// them are alive at once: no read buffer of its own (read_until_blocked uses one per thread), and
+// no index field, because the position in the vector *is* the index and the epoll token.
+struct Connection {
+    common::Fd stream;    // closed the moment the response is complete (or fails)
+    std::string response; // the bytes received so far
+};
+
+} // namespace
+
+LoadRun run_load_client(const common::Endpoint& server, std::size_t requests, long delay_ms,
+                        std::chrono::milliseconds deadline, common::LoadTally& tally) {
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    const auto give_up = start + deadline;
+    const std::string target = server.to_string();
+
+    Poll poll;
+    const Registry registry = poll.registry();
+    std::vector<Connection> connections(requests);
+    std::size_t open = 0;
+
+    // Phase 1: start every request, as the demo does. connect_tcp blocks until the handshake is
+    // done, which on loopback is a few microseconds; the waiting that matters (the server's delay)
+    // happens in phase 2, for all connections at once.
+    for (std::size_t i = 0; i < requests; ++i) {
+        try {
+            common::Fd stream = common::connect_tcp(server);
+            common::set_nonblocking(stream.get());
+            // write_all on a non-blocking socket would fail with EAGAIN if the send buffer were
+            // full; a fresh socket's buffer takes the ~60-byte request whole, as in the book.
+            common::write_all(stream.get(), common::get_request(common::load_path(delay_ms, i)),
+                              target);
+            registry.register_fd(stream.get(), Token{i},
+                                 Interest::readable() | Interest::edge_triggered());
+            connections[i].stream = std::move(stream);
+            ++open;
+        } catch (const std::exception& e) {
+            tally.fail(i, e.what());
+        }
+    }
+
+    // Phase 2: sleep in epoll_wait until some sockets are ready, drain those, repeat. The thread
+    // only runs when there is something to read — that is the whole point of an event queue.
+    Events events(1024);
+    LoadRun run;
+    while (open > 0) {
+        const auto left = give_up - Clock::now();
+        if (left <= Clock::duration::zero()) {
+            break;
+        }
+        poll.poll(events, std::chrono::ceil<std::chrono::milliseconds>(left));
+        ++run.polls;
+        for (const Event event : events) {
+            const std::size_t i = event.token().value;
+            Connection& connection = connections[i];
+            if (!connection.stream) {
+                continue; // finished already: a repeated notification must not count twice
+            }
+            try {
+                if (read_until_blocked(connection.stream.get(), connection.response,
+                                       common::kMaxResponseBytes) == ReadOutcome::WouldBlock) {
+                    continue; // drained, not complete: the next edge brings the rest
+                }
+                tally.check(i, connection.response); // end of stream: the response is complete
+            } catch (const std::exception& e) {
+                tally.fail(i, e.what()); // ECONNRESET, a response past the size limit, ...
+            }
+            // Just close: that removes the socket from the epoll set (nobody else holds it), so
+            // an explicit deregister would be one more system call per request for nothing.
+            connection.stream.reset();
+            std::string().swap(connection.response); // give the memory back now, not at the end
+            --open;
+        }
+    }
+
+    // The deadline passed with requests in flight (a silent server): those fail, and close.
+    const std::string late = "no answer within " + std::to_string(deadline.count()) + " ms from " +
+                             target + ": timed out";
+    for (std::size_t i = 0; i < requests && open > 0; ++i) {
+        if (connections[i].stream) {
+            tally.fail(i, late);
+            connections[i].stream.reset();
+            --open;
+        }
+    }
+    run.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    return run;
+}
+
+} // namespace ch02
