@@ -1,0 +1,61 @@
+// The pinning lesson of book chapter 9, in C++ terms — a deliberately broken example.
+//
+// A future that has been polled may point into itself. The hand-written state machines of chapter
+// 3 keep "local variables" as members; when one of those locals refers to another (a cursor into a
+// buffer, a view of a string), the future is self-referential. Moving it copies the pointer, which
+// still points into the *old* object:
+//
+//     SelfReferential a;          // a.cursor points at a.buffer
+//     a.write("abc");             // writes into a.buffer through a.cursor: fine
+//     SelfReferential b = std::move(a);
+//     b.write("def");             // writes into a.buffer (!) — b.buffer never changes
+//
+// Rust forbids moving such a value once it is pinned (Pin<&mut T>). The C++ rule used in this
+// repository is the same idea expressed through the type: ch04::Future deletes its copy and move
+// operations, and every future lives behind a std::unique_ptr from creation on, so its address
+// never changes. (C++20 coroutine frames, chapter 5, get the same guarantee for free: the frame is
+// allocated once and never moves.)
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <string_view>
+
+namespace ch04::pinning {
+
+// NOT a future and not used by the runtime: a labelled example of the bug. Its default move
+// copies `cursor_` and `end_` — exactly what a compiler-generated move of a self-referential state
+// machine would do. After a move, the new object writes into the *old* object's buffer; once the
+// old object is destroyed that is a use-after-free (tests keep it alive to show where the bytes
+// went).
+class SelfReferential {
+public:
+    SelfReferential() : cursor_(buffer_.data()), end_(buffer_.data() + buffer_.size() - 1) {}
+
+    // Appends through the cursor (the "local variable" that points into the state). The last byte
+    // stays '\0', so contents() always ends inside the buffer the cursor belongs to.
+    void write(std::string_view text) {
+        for (const char c : text) {
+            if (cursor_ != end_) {
+                *cursor_++ = c;
+            }
+        }
+    }
+    std::string_view contents() const { return std::string_view(buffer_.data()); }
+
+    // True while the cursor still points into this object's own buffer. std::less, not `<`:
+    // comparing pointers into different objects with `<` is unspecified, std::less is a total
+    // order.
+    bool cursor_points_into_self() const {
+        const std::less<const char*> before;
+        return !before(cursor_, buffer_.data()) && before(cursor_, buffer_.data() + buffer_.size());
+    }
+
+private:
+    std::array<char, 32> buffer_{};
+    char* cursor_; // points into buffer_: this is what makes the type self-referential
+    char* end_;    // so does this: the bound the cursor must stay below
+};
+
+} // namespace ch04::pinning

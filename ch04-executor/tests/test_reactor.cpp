@@ -1,0 +1,306 @@
+// Tests of the Reactor (reactor.hpp) through its own API, with bare ReadyQueues as the wakers'
+// targets: the register-then-wait ordering that upstream issue #23 got wrong (deterministic, via
+// the dispatch observer), timers that fire, are cancelled or re-armed, and a clean shutdown.
+#include "ch04-executor/src/reactor.hpp"
+#include "ch04-executor/src/waker.hpp"
+
+#include "helpers.hpp"
+
+#include <common/error.hpp>
+#include <common/fd.hpp>
+#include <common/test_support/resources.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace ch04;
+using namespace ch04::test;
+
+// A connected pair of non-blocking sockets: `ours` is registered with the reactor, `peer` plays the
+// server and writes to it.
+struct SocketPair {
+    common::Fd ours;
+    common::Fd peer;
+
+    SocketPair() {
+        int fds[2];
+        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) {
+            common::throw_errno("socketpair");
+        }
+        ours.reset(fds[0]);
+        peer.reset(fds[1]);
+    }
+    void peer_writes(std::string_view text) const {
+        REQUIRE(::write(peer.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    }
+};
+
+// Records what the reactor thread dispatched, via Reactor::set_dispatch_observer, and lets the test
+// thread wait (bounded) until a given id has been dispatched. This is how the tests order their
+// steps against the reactor thread without sleeping.
+class DispatchLog {
+public:
+    void attach(Reactor& reactor) {
+        reactor.set_dispatch_observer([this](ReactorId id, bool woke) {
+            {
+                std::lock_guard lock(mutex_);
+                entries_.emplace_back(id, woke);
+            }
+            changed_.notify_all();
+        });
+    }
+    // Waits until `id` was dispatched; returns whether a waker was found for it (nullopt: the
+    // event never came within the timeout).
+    std::optional<bool> wait_for(ReactorId id, std::chrono::milliseconds timeout = 10s) {
+        std::unique_lock lock(mutex_);
+        std::optional<bool> woke;
+        changed_.wait_for(lock, timeout, [&] {
+            for (const auto& [seen, found] : entries_) {
+                if (seen == id) {
+                    woke = found;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return woke;
+    }
+    std::size_t count(ReactorId id) {
+        std::lock_guard lock(mutex_);
+        return static_cast<std::size_t>(std::count_if(
+            entries_.begin(), entries_.end(), [id](const auto& e) { return e.first == id; }));
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<std::pair<ReactorId, bool>> entries_;
+};
+
+bool holds(const std::vector<TaskId>& ids, TaskId id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+TEST_CASE("register_fd stores the waker before epoll sees the socket, so an edge that is already "
+          "there wakes it (upstream issue #23, deterministic)") {
+    Watchdog dog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        DispatchLog log; // first: it must outlive the reactor thread that calls into it
+        Reactor reactor;
+        log.attach(reactor);
+        SocketPair pair;
+        pair.peer_writes("x"); // readable before it is registered: the worst moment for an edge
+
+        auto real = std::make_shared<ReadyQueue>();
+        const ReactorId id = reactor.next_id();
+        reactor.register_fd(pair.ours.get(), id, Waker(real, id)); // one call: waker, then epoll
+
+        const std::optional<bool> woke = log.wait_for(id);
+        REQUIRE(woke.has_value());             // the reactor saw the event ...
+        CHECK(*woke);                          // ... found a waker for it ...
+        CHECK(holds(wait_for_ids(*real), id)); // ... and it was ours
+        reactor.deregister(pair.ours.get(), id);
+        CHECK(reactor.registrations() == 0);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("THE TRAP, documented: the book's order (register, then set_waker) loses an edge that "
+          "arrives in between") {
+    // This test shows the bug that register_fd's single call prevents. It emulates the book's
+    // two steps — register the socket first, store the real waker afterwards — and forces the
+    // unlucky interleaving deterministically: the event is dispatched (to whatever waker was
+    // there, here a throwaway one) *before* the real waker is stored. Edge triggering never
+    // reports that data again, so the real waker is never woken: the task would wait for ever.
+    Watchdog dog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        DispatchLog log; // first: it must outlive the reactor thread that calls into it
+        Reactor reactor;
+        log.attach(reactor);
+        SocketPair pair;
+        pair.peer_writes("x");
+
+        auto throwaway = std::make_shared<ReadyQueue>();
+        auto real = std::make_shared<ReadyQueue>();
+        const ReactorId id = reactor.next_id();
+        // Step 1 of the book's order: the socket is in epoll, but the task's waker is not stored.
+        reactor.register_fd(pair.ours.get(), id, Waker(throwaway, id));
+        REQUIRE(log.wait_for(id).has_value()); // the reactor has dispatched the only edge
+        // Step 2, too late: the real waker is stored after the event went by.
+        reactor.set_waker(id, Waker(real, id));
+
+        // A barrier: a second socket's event is dispatched only after the reactor has gone round
+        // its loop again. If the first edge were ever reported a second time, it would be by now.
+        SocketPair barrier;
+        barrier.peer_writes("y");
+        auto barrier_queue = std::make_shared<ReadyQueue>();
+        const ReactorId barrier_id = reactor.next_id();
+        reactor.register_fd(barrier.ours.get(), barrier_id, Waker(barrier_queue, barrier_id));
+        REQUIRE(log.wait_for(barrier_id).has_value());
+
+        CHECK(holds(wait_for_ids(*throwaway), id)); // the event went to the wrong waker ...
+        CHECK(real->empty());                       // ... and the real one never heard of it
+        CHECK(log.count(id) == 1);                  // one edge, reported once
+        // The data is still in the socket: only a future that reads *after* storing its waker
+        // (HttpGetFuture::poll does) recovers it. That is the second half of the rule.
+        char byte = 0;
+        CHECK(::read(pair.ours.get(), &byte, 1) == 1);
+        CHECK(byte == 'x');
+
+        reactor.deregister(barrier.ours.get(), barrier_id);
+        reactor.deregister(pair.ours.get(), id);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("an edge that arrives after registration wakes the stored waker, and set_waker redirects "
+          "the next one") {
+    Watchdog dog;
+    DispatchLog log; // first: it must outlive the reactor thread that calls into it
+    Reactor reactor;
+    log.attach(reactor);
+    SocketPair pair;
+    auto first = std::make_shared<ReadyQueue>();
+    auto second = std::make_shared<ReadyQueue>();
+    const ReactorId id = reactor.next_id();
+    reactor.register_fd(pair.ours.get(), id, Waker(first, id));
+    CHECK(log.count(id) == 0); // nothing to read yet, nothing dispatched
+
+    pair.peer_writes("a");
+    CHECK(holds(wait_for_ids(*first), id));
+
+    reactor.set_waker(id, Waker(second, id)); // as a future polled by a new waker does
+    pair.peer_writes("b");                    // a new edge (edge triggering: new data)
+    CHECK(holds(wait_for_ids(*second), id));
+    CHECK(first->empty());
+    reactor.deregister(pair.ours.get(), id);
+    CHECK(reactor.registrations() == 0);
+}
+
+TEST_CASE("a timer fires once its deadline has passed, never before") {
+    Watchdog dog;
+    Reactor reactor;
+    auto queue = std::make_shared<ReadyQueue>();
+    const ReactorId id = reactor.next_id();
+    const auto start = Clock::now();
+    const auto deadline = start + 80ms;
+    reactor.add_timer(id, deadline, Waker(queue, id));
+    CHECK(reactor.registrations() == 1);
+    CHECK(wait_for_ids(*queue) == std::vector<TaskId>{id});
+    CHECK(Clock::now() >= deadline);
+    CHECK(Clock::now() - start < 5s);    // generous: only "not stuck" is asserted
+    CHECK(reactor.registrations() == 0); // a fired timer forgets its waker
+}
+
+TEST_CASE("a cancelled timer does not fire") {
+    Watchdog dog;
+    Reactor reactor;
+    auto cancelled = std::make_shared<ReadyQueue>();
+    auto barrier = std::make_shared<ReadyQueue>();
+    const ReactorId id = reactor.next_id();
+    const ReactorId barrier_id = reactor.next_id();
+    const auto start = Clock::now();
+    reactor.add_timer(id, start + 30ms, Waker(cancelled, id));
+    reactor.cancel_timer(id);
+    reactor.add_timer(barrier_id, start + 120ms, Waker(barrier, barrier_id));
+    // Timers fire in deadline order, so once the later barrier has fired, the cancelled one
+    // would have fired too — had it not been cancelled.
+    CHECK(wait_for_ids(*barrier) == std::vector<TaskId>{barrier_id});
+    CHECK(cancelled->empty());
+    CHECK(reactor.registrations() == 0);
+    reactor.cancel_timer(id); // cancelling again (or after firing) is harmless
+}
+
+TEST_CASE("a timer re-armed for later does not fire at its old deadline") {
+    Watchdog dog;
+    Reactor reactor;
+    auto rearmed = std::make_shared<ReadyQueue>();
+    auto barrier = std::make_shared<ReadyQueue>();
+    const ReactorId id = reactor.next_id();
+    const ReactorId barrier_id = reactor.next_id();
+    const auto start = Clock::now();
+    reactor.add_timer(id, start + 30ms, Waker(rearmed, id));
+    reactor.add_timer(id, start + 60s, Waker(rearmed, id)); // the old heap entry is now stale
+    reactor.add_timer(barrier_id, start + 120ms, Waker(barrier, barrier_id));
+    CHECK(wait_for_ids(*barrier) == std::vector<TaskId>{barrier_id});
+    CHECK(rearmed->empty());
+    CHECK(reactor.registrations() == 1); // still armed, for the later deadline
+    reactor.cancel_timer(id);
+    CHECK(reactor.registrations() == 0);
+}
+
+TEST_CASE("a timer re-armed for sooner wakes the reactor thread and fires once, on time") {
+    // The reactor thread is asleep in epoll_wait with a one-minute timeout when the earlier
+    // deadline arrives: only the PollWaker's cross-thread wake makes it recompute the timeout.
+    Watchdog dog;
+    Reactor reactor;
+    auto queue = std::make_shared<ReadyQueue>();
+    auto barrier = std::make_shared<ReadyQueue>();
+    const ReactorId id = reactor.next_id();
+    const ReactorId barrier_id = reactor.next_id();
+    const auto start = Clock::now();
+    reactor.add_timer(id, start + 60s, Waker(queue, id));
+    reactor.add_timer(id, start + 50ms, Waker(queue, id));
+    CHECK(wait_for_ids(*queue) == std::vector<TaskId>{id});
+    CHECK(Clock::now() >= start + 50ms);
+    CHECK(Clock::now() - start < 10s); // had it waited for the old timeout: 60 s
+    reactor.add_timer(barrier_id, Clock::now() + 50ms, Waker(barrier, barrier_id));
+    CHECK(wait_for_ids(*barrier) == std::vector<TaskId>{barrier_id});
+    CHECK(queue->empty()); // the stale 60 s entry is still in the heap, but fired nothing
+    CHECK(reactor.registrations() == 0);
+}
+
+TEST_CASE("timers fire in deadline order, whatever order they were added in") {
+    Watchdog dog;
+    Reactor reactor;
+    auto queue = std::make_shared<ReadyQueue>();
+    const auto start = Clock::now();
+    const ReactorId late = reactor.next_id();
+    const ReactorId early = reactor.next_id();
+    const ReactorId middle = reactor.next_id();
+    reactor.add_timer(late, start + 150ms, Waker(queue, late));
+    reactor.add_timer(early, start + 30ms, Waker(queue, early));
+    reactor.add_timer(middle, start + 90ms, Waker(queue, middle));
+    std::vector<TaskId> order;
+    while (order.size() < 3) {
+        const std::vector<TaskId> ids = wait_for_ids(*queue);
+        order.insert(order.end(), ids.begin(), ids.end());
+    }
+    CHECK(order == std::vector<TaskId>{early, middle, late});
+}
+
+TEST_CASE("a reactor with sockets and timers still registered stops and joins its thread cleanly") {
+    Watchdog dog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        SocketPair pair;
+        auto queue = std::make_shared<ReadyQueue>();
+        std::weak_ptr<ReadyQueue> watch = queue;
+        {
+            Reactor reactor;
+            const ReactorId socket_id = reactor.next_id();
+            reactor.register_fd(pair.ours.get(), socket_id, Waker(queue, socket_id));
+            const ReactorId timer_id = reactor.next_id();
+            reactor.add_timer(timer_id, Clock::now() + 60s, Waker(queue, timer_id));
+            CHECK(reactor.registrations() == 2);
+        } // the destructor wakes the thread through the PollWaker and joins it
+        queue.reset();
+        CHECK(watch.expired()); // the reactor dropped the wakers it held
+    }
+    CHECK(common::test::open_descriptor_count() == baseline); // epoll and eventfd closed too
+}
+
+} // namespace

@@ -1,0 +1,198 @@
+// Tests of the timer futures (sleep.hpp) on a real executor and reactor: a Sleep never completes
+// before its deadline (not even when polled spuriously) and completes close to it; several sleeps
+// end in deadline order; Timeout passes a fast inner value through and fails a slow one, dropping
+// it and its timer. Timing checks are shapes: lower bounds exact, upper bounds generous.
+#include "ch04-executor/src/executor.hpp"
+#include "ch04-executor/src/reactor.hpp"
+#include "ch04-executor/src/sleep.hpp"
+
+#include "helpers.hpp"
+
+#include <common/test_support/counted.hpp>
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+using namespace ch04;
+using namespace ch04::test;
+using common::test::Counted;
+
+// Generous upper bound on lateness: sanitizers and a busy two-core machine are slow, but a timer
+// that waits for the wrong deadline (or for nothing) is late by far more.
+constexpr auto kSlack = 2s;
+
+TEST_CASE("a Sleep never completes before its deadline, and completes close to it") {
+    Watchdog dog;
+    Reactor reactor;
+    Outcome<int> outcome;
+    const auto start = Clock::now();
+    {
+        Executor executor(quiet());
+        // Sleep is a Future<void>; wrap it so Capture records when it finished.
+        struct Done final : Future<int> {
+            Sleep sleep;
+            explicit Done(Reactor& r) : sleep(r, 150ms) {}
+            PollState<int> poll(const Waker& w) override {
+                return sleep.poll(w).is_ready() ? PollState<int>::ready(1)
+                                                : PollState<int>::not_ready();
+            }
+        };
+        executor.block_on(make_task<Capture<int>>(std::make_unique<Done>(reactor), outcome));
+        CHECK(executor.polls() == 2); // one poll to arm the timer, one when it fired
+    }
+    REQUIRE(outcome.value.has_value());
+    CHECK(outcome.finished - start >= 150ms);
+    CHECK(outcome.finished - start < 150ms + kSlack);
+    CHECK(reactor.registrations() == 0);
+}
+
+TEST_CASE("a Sleep polled spuriously again and again still does not complete early") {
+    Watchdog dog;
+    Reactor reactor;
+    int polls = 0;
+    const auto start = Clock::now();
+    {
+        Executor executor(quiet());
+        auto sleep = std::make_unique<Sleep>(reactor, 100ms);
+        const auto deadline = sleep->deadline();
+        struct CheckOnReady final : Future<void> {
+            std::unique_ptr<Future<void>> inner;
+            Reactor::Clock::time_point deadline;
+            PollState<void> poll(const Waker& w) override {
+                PollState<void> state = inner->poll(w);
+                if (state.is_ready()) {
+                    CHECK(Reactor::Clock::now() >= deadline); // checked at the very moment
+                }
+                return state;
+            }
+        };
+        auto check = std::make_unique<CheckOnReady>();
+        check->inner = std::make_unique<SpuriousPoller<void>>(std::move(sleep), polls);
+        check->deadline = deadline;
+        executor.block_on(std::move(check));
+    }
+    CHECK(Clock::now() - start >= 100ms);
+    CHECK(polls > 2); // it really was polled spuriously (busily, in fact) before the deadline
+    CHECK(reactor.registrations() == 0);
+}
+
+// Appends its number to `order` when its Sleep completes.
+class Numbered final : public Future<void> {
+public:
+    Numbered(Reactor& reactor, std::chrono::milliseconds d, int n, std::vector<int>& order)
+        : sleep_(reactor, d), n_(n), order_(order) {}
+    PollState<void> poll(const Waker& waker) override {
+        if (!sleep_.poll(waker).is_ready()) {
+            return PollState<void>::not_ready();
+        }
+        order_.push_back(n_);
+        return PollState<void>::ready();
+    }
+
+private:
+    Sleep sleep_;
+    int n_;
+    std::vector<int>& order_;
+};
+
+TEST_CASE("sleeps spawned in any order complete in the order of their deadlines") {
+    Watchdog dog;
+    Reactor reactor;
+    std::vector<int> order;
+    const auto start = Clock::now();
+    {
+        Executor executor(quiet());
+        executor.spawn(make_task<Numbered>(reactor, 240ms, 3, order));
+        executor.spawn(make_task<Numbered>(reactor, 60ms, 1, order));
+        executor.spawn(make_task<Numbered>(reactor, 150ms, 2, order));
+        executor.block_on(make_task<Numbered>(reactor, 0ms, 0, order));
+    }
+    CHECK(order == std::vector<int>{0, 1, 2, 3});
+    // Concurrent, not sequential: the total is about the longest sleep, not the sum (450 ms).
+    CHECK(Clock::now() - start >= 240ms);
+    CHECK(Clock::now() - start < 240ms + kSlack);
+}
+
+// A future that never finishes on its own, owning a counted resource.
+class Forever final : public Future<std::string> {
+public:
+    PollState<std::string> poll(const Waker&) override {
+        return PollState<std::string>::not_ready();
+    }
+
+private:
+    Counted resource_;
+};
+
+TEST_CASE("Timeout fails a slow inner future with TimedOut after its limit and drops it") {
+    Watchdog dog;
+    Counted::reset();
+    Reactor reactor;
+    Outcome<std::string> outcome;
+    const auto start = Clock::now();
+    {
+        Executor executor(quiet());
+        executor.block_on(make_task<Capture<std::string>>(
+            std::make_unique<Timeout<std::string>>(reactor, std::make_unique<Forever>(), 120ms,
+                                                   "forever"),
+            outcome));
+    }
+    CHECK_FALSE(outcome.value.has_value());
+    CHECK(outcome.error == "forever: timed out");
+    CHECK(outcome.finished - start >= 120ms);
+    CHECK(outcome.finished - start < 120ms + kSlack);
+    CHECK(Counted::constructed() == 1);
+    CHECK(Counted::destroyed() == 1);
+    CHECK(reactor.registrations() == 0);
+}
+
+TEST_CASE("Timeout passes through the value of an inner future that is fast enough") {
+    Watchdog dog;
+    Reactor reactor;
+    Outcome<int> outcome;
+    struct SleepThenValue final : Future<int> {
+        Sleep sleep;
+        explicit SleepThenValue(Reactor& r) : sleep(r, 30ms) {}
+        PollState<int> poll(const Waker& w) override {
+            return sleep.poll(w).is_ready() ? PollState<int>::ready(42)
+                                            : PollState<int>::not_ready();
+        }
+    };
+    {
+        Executor executor(quiet());
+        executor.block_on(make_task<Capture<int>>(
+            std::make_unique<Timeout<int>>(reactor, std::make_unique<SleepThenValue>(reactor), 10s,
+                                           "fast"),
+            outcome));
+    }
+    CHECK(outcome.error.empty());
+    REQUIRE(outcome.value.has_value());
+    CHECK(*outcome.value == 42);
+    CHECK(reactor.registrations() == 0); // the 10 s timer was cancelled with the Timeout
+}
+
+TEST_CASE("polling a finished Sleep or a timed-out Timeout is a logic error, not undefined "
+          "behaviour") {
+    Watchdog dog;
+    Reactor reactor;
+    auto queue = std::make_shared<ReadyQueue>();
+    const Waker waker(queue, 1);
+
+    Sleep sleep(reactor, 0ms);
+    CHECK(sleep.poll(waker).is_ready());
+    CHECK_THROWS_AS(sleep.poll(waker), std::logic_error);
+
+    Timeout<std::string> timeout(reactor, std::make_unique<Forever>(), 0ms, "t");
+    CHECK_THROWS_AS(timeout.poll(waker), TimedOut);
+    CHECK_THROWS_AS(timeout.poll(waker), std::logic_error);
+    CHECK(reactor.registrations() == 0);
+}
+
+} // namespace
