@@ -1,0 +1,124 @@
+// join_all: await many tasks at once and get their results in the order given (the book's
+// chapter 7 join_all, which chapter 3 wrote as a future polling all its children). Here each child
+// runs as a task of its own on the executor, and a shared join state wakes the waiting coroutine
+// when the last child finishes: a wake polls only the child it was for, so a request costs the same
+// few polls whether it is joined with 5 others or 10,000 (chapter 3 re-polled every child on every
+// wake). Above spawn.hpp and future_awaiter.hpp.
+#pragma once
+
+#include "future_awaiter.hpp"
+#include "spawn.hpp"
+#include "task.hpp"
+
+#include "ch04-executor/src/future.hpp"
+#include "ch04-executor/src/waker.hpp"
+
+#include <cstddef>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace ch05 {
+namespace detail {
+
+// Shared by the joining coroutine and its children. All of them run on one executor thread (spawn
+// puts the children on the executor of the joiner), so no lock is needed. A shared_ptr, because
+// the joiner may be destroyed before its children finish (say, by a with_timeout around it): the
+// children then finish into a state nobody reads, and their wake goes to a task that is gone,
+// which chapter 4's executor ignores.
+template <class T>
+struct JoinState {
+    explicit JoinState(std::size_t n) : remaining(n) {
+        if constexpr (!std::is_void_v<T>) {
+            results.resize(n);
+        }
+    }
+
+    using Slot = std::optional<std::conditional_t<std::is_void_v<T>, bool, T>>;
+    std::vector<Slot> results; // results[i] from child i (unused for T = void)
+    std::size_t remaining;     // children not finished yet
+    std::exception_ptr error;  // the exception of the failed child with the lowest index
+    std::size_t error_index = std::numeric_limits<std::size_t>::max();
+    std::optional<ch04::Waker> joiner; // stored by JoinFuture while the joiner waits
+};
+
+// Child i: runs the task, stores its result (or exception) at index i, and wakes the joiner if it
+// is the last one. Never throws, so it is never reported as a failed spawned task.
+template <class T>
+Task<void> join_child(Task<T> task, std::shared_ptr<JoinState<T>> state, std::size_t index) {
+    try {
+        if constexpr (std::is_void_v<T>) {
+            co_await std::move(task);
+        } else {
+            state->results[index].emplace(co_await std::move(task));
+        }
+    } catch (...) {
+        if (index < state->error_index) {
+            state->error = std::current_exception();
+            state->error_index = index;
+        }
+    }
+    if (--state->remaining == 0 && state->joiner) {
+        state->joiner->wake();
+    }
+}
+
+// The joiner's leaf: ready when no child is left; otherwise it leaves the waker in the state —
+// the "register the waker before suspending" rule, with the join state playing the reactor.
+template <class T>
+class JoinFuture final : public ch04::Future<void> {
+public:
+    explicit JoinFuture(std::shared_ptr<JoinState<T>> state) : state_(std::move(state)) {}
+    ch04::PollState<void> poll(const ch04::Waker& waker) override {
+        if (state_->remaining == 0) {
+            return ch04::PollState<void>::ready();
+        }
+        state_->joiner = waker;
+        return ch04::PollState<void>::not_ready();
+    }
+
+private:
+    std::shared_ptr<JoinState<T>> state_;
+};
+
+// Spawns every child, then waits for the last one. Parameters by value, as every coroutine's here.
+template <class T>
+Task<void> spawn_and_wait(std::vector<Task<T>> tasks, std::shared_ptr<JoinState<T>> state) {
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        spawn(join_child(std::move(tasks[i]), state, i));
+    }
+    co_await from_future(std::make_unique<JoinFuture<T>>(state));
+    if (state->error) {
+        std::rethrow_exception(state->error);
+    }
+}
+
+} // namespace detail
+
+// Awaits every task concurrently; the result vector is in the order of `tasks`, whatever order they
+// finish in. Lazy like every Task: nothing is spawned until the join_all is awaited. If children
+// throw, join_all still waits for all of them (there is no cancellation of spawned tasks here),
+// then rethrows the exception of the lowest-numbered failed child.
+template <class T>
+requires(!std::is_void_v<T>) Task<std::vector<T>> join_all(std::vector<Task<T>> tasks) {
+    auto state = std::make_shared<detail::JoinState<T>>(tasks.size());
+    co_await detail::spawn_and_wait(std::move(tasks), state);
+    std::vector<T> results;
+    results.reserve(state->results.size());
+    for (auto& slot : state->results) {
+        results.push_back(std::move(*slot));
+    }
+    co_return results;
+}
+
+// For tasks without a value: waits for all of them, rethrows as above.
+inline Task<void> join_all(std::vector<Task<void>> tasks) {
+    auto state = std::make_shared<detail::JoinState<void>>(tasks.size());
+    co_await detail::spawn_and_wait(std::move(tasks), state);
+}
+
+} // namespace ch05

@@ -1,0 +1,98 @@
+// spawn and block_on for coroutine tasks: chapter 4's Executor runs them unchanged, each top-level
+// Task wrapped in a TaskFuture. There is no second scheduler — the coroutine layer adds Task and
+// awaiters, the executor and reactor are chapter 4's (book ch. 10: async fns on our own runtime).
+// Above task_future.hpp and ch04's executor.hpp.
+#pragma once
+
+#include "task.hpp"
+#include "task_future.hpp"
+
+#include "ch04-executor/src/executor.hpp"
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace ch05 {
+
+// Starts `task` as a detached task on the executor running on this thread (it is first resumed
+// after the spawning task yields, on the executor's next round). Nobody awaits a detached task, so
+// an exception escaping it would have nowhere to go: it is reported on stderr as
+// `error: spawned task: <what>` and counted (failed_spawned_tasks()), never silently swallowed.
+// Throws std::logic_error outside block_on.
+void spawn(Task<void> task);
+
+// How many spawned tasks have ended with an exception, in this process so far.
+std::uint64_t failed_spawned_tasks();
+
+// Executor options for block_on: chapter 4's executor prints "<name>: N pending tasks. Sleep until
+// notified." when verbose (the demo wants that, a library call does not).
+inline ch04::Executor::Options quiet_executor(std::string name = "main") {
+    return ch04::Executor::Options{std::move(name), false};
+}
+inline ch04::Executor::Options verbose_executor(std::string name = "main") {
+    return ch04::Executor::Options{std::move(name), true};
+}
+
+namespace detail {
+
+// Where block_on's task leaves its value or its exception.
+template <class T>
+struct Outcome {
+    std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
+    std::exception_ptr error;
+};
+
+// The top coroutine of block_on: awaits the task and stores the outcome. It never lets an
+// exception out, so the executor sees a task that simply finished. `out` is a pointer to a local
+// of block_on, which returns only after this coroutine has finished — the pointer cannot dangle.
+template <class T>
+Task<void> deliver(Task<T> task, Outcome<T>* out) {
+    try {
+        if constexpr (std::is_void_v<T>) {
+            co_await std::move(task);
+            out->value.emplace(true);
+        } else {
+            out->value.emplace(co_await std::move(task));
+        }
+    } catch (...) {
+        out->error = std::current_exception();
+    }
+}
+
+} // namespace detail
+
+// Runs `task` on `executor` on this thread until it — and every task spawned meanwhile — has
+// finished, and returns its value or rethrows its exception. The caller keeps the executor, so it
+// can read its statistics (polls()) afterwards. Do not call it from inside a task: it would block
+// that task's executor thread.
+template <class T>
+T block_on(ch04::Executor& executor, Task<T> task) {
+    detail::Outcome<T> outcome;
+    executor.block_on(
+        std::make_unique<TaskFuture<void>>(detail::deliver(std::move(task), &outcome)));
+    if (outcome.error) {
+        std::rethrow_exception(outcome.error);
+    }
+    if (!outcome.value) {
+        // Chapter 4's executor dropped the task after its poll threw (and reported it).
+        throw std::logic_error("ch05: block_on: the task ended without a result");
+    }
+    if constexpr (!std::is_void_v<T>) {
+        return std::move(*outcome.value);
+    }
+}
+
+// The same with an executor of its own, quiet unless asked otherwise.
+template <class T>
+T block_on(Task<T> task, ch04::Executor::Options options = quiet_executor()) {
+    ch04::Executor executor(std::move(options));
+    return block_on(executor, std::move(task));
+}
+
+} // namespace ch05

@@ -1,0 +1,206 @@
+// Tests of the program itself, run as a child process: the demo's four parts print what they
+// should (join_all's results in the order asked), load mode prints exactly one summary line, and a
+// silent or refusing server ends in one `error:` line with exit status 1. The child's end is
+// awaited with a pidfd in a ch02 Poll, so even a hung program cannot hang this.
+#include "ch02-epoll-reactor/src/poll.hpp"
+
+#include <common/fd.hpp>
+#include <common/test_support/misbehaving_server.hpp>
+#include <common/test_support/resources.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace {
+
+struct Finished {
+    int status = -1; // exit status, or -1 when the child did not exit normally in time
+    std::string out; // everything on its stdout
+    std::string err; // everything on its stderr
+};
+
+std::string read_all(std::FILE* file) {
+    std::string text;
+    char buffer[4096];
+    std::rewind(file);
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {
+        text.append(buffer, n);
+    }
+    return text;
+}
+
+// Runs the chapter's program with `args`; kills it if it has not ended within `limit`.
+Finished run_program(const std::vector<std::string>& args,
+                     std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+    std::FILE* out = std::tmpfile();
+    std::FILE* err = std::tmpfile();
+    REQUIRE(out != nullptr);
+    REQUIRE(err != nullptr);
+
+    std::vector<std::string> all{CH05_PROGRAM_PATH};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& arg : all) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, ::fileno(out), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, ::fileno(err), STDERR_FILENO);
+    pid_t pid = 0;
+    const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE(spawned == 0);
+
+    // A pidfd becomes readable when the process ends: wait for that with a timeout.
+    const common::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    REQUIRE(pidfd);
+    ch02::Poll poll;
+    poll.registry().register_fd(pidfd.get(), ch02::Token{0}, ch02::Interest::readable());
+    ch02::Events events(1);
+    poll.poll(events, limit);
+    if (events.empty()) {
+        ::kill(pid, SIGKILL);
+    }
+    int wait_status = 0;
+    ::waitpid(pid, &wait_status, 0);
+
+    Finished finished;
+    if (!events.empty() && WIFEXITED(wait_status)) {
+        finished.status = WEXITSTATUS(wait_status);
+    }
+    finished.out = read_all(out);
+    finished.err = read_all(err);
+    std::fclose(out);
+    std::fclose(err);
+    return finished;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = text.find('\n', start);
+        lines.push_back(text.substr(start, end - start));
+        start = end == std::string::npos ? text.size() : end + 1;
+    }
+    return lines;
+}
+
+bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+long count_lines(const std::vector<std::string>& lines, std::string_view exact) {
+    return std::count(lines.begin(), lines.end(), exact);
+}
+
+} // namespace
+
+TEST_CASE("the demo runs its four parts: two awaits in a row, spawned tasks, join_all in order, "
+          "several executors") {
+    const auto baseline = common::test::open_descriptor_count();
+    const Finished run = run_program({"--scale", "20", "--executors", "2"});
+    INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+    CHECK(run.status == 0);
+    CHECK(run.err.empty());
+    const auto lines = lines_of(run.out);
+    REQUIRE(!lines.empty());
+    CHECK(lines.front().starts_with("Using an embedded delay server on 127.0.0.1:"));
+    CHECK(count_lines(lines, "HelloAsyncAwait") == 2);
+    // Part 2 once, part 4 on each of the two executors.
+    for (int i = 0; i < 5; ++i) {
+        CHECK(count_lines(lines, "HelloWorld" + std::to_string(i)) == 3);
+    }
+    CHECK(count_lines(lines, "Program starting") == 5);
+    CHECK(count_lines(lines, "FIRST POLL - START OPERATION") == 2 + 5 + 5 + 10);
+    // join_all: the answers arrive last-asked-first, the results come back in the order asked.
+    const auto arrived4 = std::find(lines.begin(), lines.end(), "arrived: Joined4");
+    const auto arrived0 = std::find(lines.begin(), lines.end(), "arrived: Joined0");
+    CHECK(arrived4 < arrived0);
+    CHECK(count_lines(lines, "join_all: Joined0 Joined1 Joined2 Joined3 Joined4 (in the order "
+                             "asked)") == 1);
+    CHECK(count_lines(lines, "exec-1: All tasks are finished") == 1);
+    CHECK(lines.back().ends_with(": All tasks are finished"));
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("load mode prints exactly one summary line, with the threads and the number of polls") {
+    const auto baseline = common::test::open_descriptor_count();
+    const Finished run = run_program({"--requests", "30", "--delay-ms", "50", "--executors", "2"});
+    INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+    CHECK(run.status == 0);
+    const auto lines = lines_of(run.out);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].starts_with("summary: chapter=ch05 requests=30 delay_ms=50 ok=30 elapsed_ms="));
+    CHECK(contains(lines[0], " threads=3 ")); // two executors and the reactor
+    CHECK(contains(lines[0], " polls="));
+    CHECK(contains(run.err, "Using an embedded delay server")); // announced on stderr instead
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("load mode against a failing server prints the summary, then the error line") {
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        common::test::MisbehavingServer server(common::test::Misbehavior::CloseBeforeAnswer);
+        const Finished run = run_program(
+            {"--server", server.endpoint().to_string(), "--requests", "10", "--delay-ms", "10"});
+        INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+        CHECK(run.status == 1);
+        const auto lines = lines_of(run.out);
+        REQUIRE(lines.size() == 1);
+        CHECK(lines[0].starts_with("summary: chapter=ch05 requests=10 delay_ms=10 ok=0 "));
+        CHECK(contains(run.err, "error: load: 10 of 10 failed: request "));
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("the demo against a server that never answers ends with 'timed out', exit status 1") {
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        common::test::MisbehavingServer server(common::test::Misbehavior::Silent);
+        const Finished run =
+            run_program({"--server", server.endpoint().to_string(), "--timeout-ms", "300"});
+        INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+        CHECK(run.status == 1);
+        CHECK(contains(run.out, "Program starting"));
+        CHECK_FALSE(contains(run.out, "HelloAsyncAwait\n"));
+        CHECK(run.err == "error: GET /600/HelloAsyncAwait: timed out\n");
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("the demo against a refused port prints the connect error, exit status 1") {
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        const common::test::RefusedPort refused;
+        const Finished run = run_program({"--server", refused.endpoint().to_string()});
+        CHECK(run.status == 1);
+        CHECK(run.err ==
+              "error: connect " + refused.endpoint().to_string() + ": Connection refused\n");
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("a bad --executors is a usage error") {
+    const Finished run = run_program({"--executors", "65"});
+    CHECK(run.status == 1);
+    CHECK(run.err.starts_with("error: --executors: "));
+    CHECK(run.out.empty());
+}

@@ -1,0 +1,303 @@
+// Tests of spawn, block_on and join_all (spawn.hpp, join_all.hpp) and of load mode (load.hpp):
+// detached tasks whose exceptions are reported, result order, constant polls per child, many tasks
+// on many executor threads sharing one reactor.
+#include "ch05-coroutines/src/join_all.hpp"
+
+#include "helpers.hpp"
+
+#include "ch05-coroutines/src/awaitables.hpp"
+#include "ch05-coroutines/src/load.hpp"
+#include "ch05-coroutines/src/runtime.hpp"
+#include "ch05-coroutines/src/spawn.hpp"
+#include "ch05-coroutines/src/task.hpp"
+
+#include <common/delay_server.hpp>
+#include <common/http.hpp>
+#include <common/load.hpp>
+#include <common/test_support/capture.hpp>
+#include <common/test_support/misbehaving_server.hpp>
+#include <common/test_support/resources.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace ch05;
+using namespace ch05::test;
+using std::chrono::milliseconds;
+
+namespace {
+
+const common::Endpoint kNowhere{"127.0.0.1", 9};
+
+Task<void> set_flag(bool* flag) {
+    *flag = true;
+    co_return;
+}
+
+// Spawns a child and looks at its flag before and after letting the executor run.
+Task<void> spawn_and_look(bool* before, bool* after, bool* flag) {
+    spawn(set_flag(flag));
+    *before = *flag;       // the child has not run: spawn only queued it
+    co_await yield_once(); // give the executor a round
+    *after = *flag;
+}
+
+Task<void> fail_after_yield(std::string what) {
+    co_await yield_once();
+    throw std::runtime_error(what);
+}
+
+Task<void> count_after_yield(std::atomic<int>* finished) {
+    co_await yield_once();
+    ++*finished;
+}
+
+Task<void> spawn_failing_and_fine(std::atomic<int>* finished) {
+    spawn(fail_after_yield("spawned boom"));
+    for (int i = 0; i < 3; ++i) {
+        spawn(count_after_yield(finished));
+    }
+    co_return;
+}
+
+Task<void> spawn_three_and_leave(std::atomic<int>* finished) {
+    for (int i = 0; i < 3; ++i) {
+        spawn(count_after_yield(finished));
+    }
+    co_return; // block_on must still wait for the three
+}
+
+// Finishes after `sleep_ms`, with its index: later indexes finish first.
+Task<int> index_after(int index, long sleep_ms) {
+    co_await sleep_for(milliseconds(sleep_ms));
+    co_return index;
+}
+
+Task<int> index_after_yields(int index, int yields) {
+    for (int i = 0; i < yields; ++i) {
+        co_await yield_once();
+    }
+    co_return index;
+}
+
+Task<int> fail_after(std::string what, int yields) {
+    for (int i = 0; i < yields; ++i) {
+        co_await yield_once();
+    }
+    throw std::runtime_error(what);
+}
+
+Task<int> count_finish(std::atomic<int>* finished, int value) {
+    co_await yield_once();
+    ++*finished;
+    co_return value;
+}
+
+Task<std::vector<std::string>> fetch_all(std::vector<std::string> paths) {
+    std::vector<Task<std::string>> tasks;
+    for (std::string& path : paths) {
+        tasks.push_back([](std::string p) -> Task<std::string> {
+            co_return co_await http_get(std::move(p)); // the path is a parameter, not a capture
+        }(std::move(path)));
+    }
+    co_return co_await join_all(std::move(tasks));
+}
+
+} // namespace
+
+TEST_CASE(
+    "spawn is lazy: a spawned task starts only once the spawning task lets the executor run") {
+    const Watchdog watchdog;
+    bool before = true;
+    bool after = false;
+    bool flag = false;
+    block_on(spawn_and_look(&before, &after, &flag));
+    CHECK_FALSE(before);
+    CHECK(after);
+}
+
+TEST_CASE("spawn outside block_on is a logic error") {
+    bool flag = false;
+    CHECK_THROWS_AS(spawn(set_flag(&flag)), std::logic_error);
+    CHECK_FALSE(flag);
+}
+
+TEST_CASE("an exception escaping a spawned task is reported on stderr and counted, and the other "
+          "tasks still finish") {
+    const Watchdog watchdog;
+    std::atomic<int> finished{0};
+    const std::uint64_t failed_before = failed_spawned_tasks();
+    common::test::CapturedOutput err(STDERR_FILENO);
+    block_on(spawn_failing_and_fine(&finished));
+    const std::string text = err.finish();
+    CHECK(contains(text, "error: spawned task: spawned boom"));
+    CHECK(failed_spawned_tasks() == failed_before + 1);
+    CHECK(finished == 3);
+}
+
+TEST_CASE("block_on waits for every task spawned meanwhile, not only its own") {
+    const Watchdog watchdog;
+    std::atomic<int> finished{0};
+    block_on(spawn_three_and_leave(&finished));
+    CHECK(finished == 3);
+}
+
+TEST_CASE("join_all returns the results in the order given, not the order they finished in") {
+    const Watchdog watchdog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        Runtime runtime(kNowhere);
+        std::vector<Task<int>> tasks;
+        for (int i = 0; i < 5; ++i) {
+            // 150, 120, ... 30 ms: the last one finishes first
+            tasks.push_back(index_after(i, (5 - i) * 30));
+        }
+        const std::vector<int> results = block_on(join_all(std::move(tasks)));
+        CHECK(results == std::vector<int>{0, 1, 2, 3, 4});
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("join_all of no tasks returns an empty vector at once") {
+    const Watchdog watchdog;
+    CHECK(block_on(join_all(std::vector<Task<int>>{})).empty());
+    block_on(join_all(std::vector<Task<void>>{}));
+}
+
+TEST_CASE("join_all waits for every child, then rethrows the exception of the lowest-numbered "
+          "failed child") {
+    const Watchdog watchdog;
+    std::atomic<int> finished{0};
+    std::vector<Task<int>> tasks;
+    tasks.push_back(count_finish(&finished, 0));
+    tasks.push_back(fail_after("second failed", 3)); // fails last ...
+    tasks.push_back(fail_after("third failed", 1));  // ... this one first
+    tasks.push_back(count_finish(&finished, 3));
+    CHECK_THROWS_WITH_AS(block_on(join_all(std::move(tasks))), "second failed", std::runtime_error);
+    CHECK(finished == 2); // the healthy children ran to the end
+}
+
+TEST_CASE("join_all costs a constant number of polls per child, however many children there are") {
+    // Each child yields twice, so it is polled three times as its own task. Chapter 3's join_all
+    // polled every child on every wake: its total grew with the square of the children.
+    const Watchdog watchdog;
+    const auto polls_for = [](int children) {
+        ch04::Executor executor(quiet_executor());
+        std::vector<Task<int>> tasks;
+        for (int i = 0; i < children; ++i) {
+            tasks.push_back(index_after_yields(i, 2));
+        }
+        const std::vector<int> results = block_on(executor, join_all(std::move(tasks)));
+        CHECK(results.size() == static_cast<std::size_t>(children));
+        return executor.polls();
+    };
+    const std::uint64_t small = polls_for(10);
+    const std::uint64_t large = polls_for(1000);
+    // 3 polls per child, plus 2 for the joining task.
+    CHECK(small == 3 * 10 + 2);
+    CHECK(large == 3 * 1000 + 2);
+}
+
+TEST_CASE(
+    "many tasks on many executor threads: four executors, one reactor, every answer correct") {
+    const Watchdog watchdog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    constexpr int kThreads = 4;
+    constexpr int kPerThread = 40;
+    std::atomic<int> correct{0};
+    std::atomic<int> failures{0};
+    {
+        common::DelayServer server;
+        Runtime runtime(server.endpoint());
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([t, &correct, &failures] {
+                std::vector<std::string> paths;
+                for (int i = 0; i < kPerThread; ++i) {
+                    paths.push_back(common::delay_path(
+                        20 + i % 5 * 20, "t" + std::to_string(t) + "-" + std::to_string(i)));
+                }
+                try {
+                    const std::vector<std::string> bodies =
+                        block_on(fetch_all(paths), quiet_executor("exec-" + std::to_string(t)));
+                    for (int i = 0; i < kPerThread; ++i) {
+                        const std::string expected =
+                            "t" + std::to_string(t) + "-" + std::to_string(i);
+                        if (bodies.at(static_cast<std::size_t>(i)) == expected) {
+                            ++correct;
+                        } else {
+                            ++failures;
+                        }
+                    }
+                } catch (...) {
+                    ++failures; // carried out of the thread; REQUIRE would abort the binary here
+                }
+            });
+        }
+        for (std::thread& thread : threads) {
+            thread.join();
+        }
+        CHECK(runtime.reactor().registrations() == 0);
+    }
+    CHECK(failures == 0);
+    CHECK(correct == kThreads * kPerThread);
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("load mode answers every request, over one executor and over three, with about two polls "
+          "per request") {
+    const Watchdog watchdog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        common::DelayServer server;
+        for (const std::size_t executors : {std::size_t{1}, std::size_t{3}}) {
+            CAPTURE(executors);
+            common::LoadTally tally;
+            const LoadRun run = run_load(server.endpoint(), 200, 100, executors, 20s, tally);
+            CHECK(tally.ok() == 200);
+            CHECK(tally.failed() == 0);
+            CHECK(run.elapsed >= milliseconds(100));
+            CHECK(run.threads == static_cast<int>(executors) + 1);
+            CHECK(run.polls >= 200);                 // at least one poll per request ...
+            CHECK(run.polls <= 4 * 200 + executors); // ... and a handful, not a re-poll of all
+        }
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("load mode against a silent server fails every request by the runtime's deadline") {
+    const Watchdog watchdog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        common::test::MisbehavingServer server(common::test::Misbehavior::Silent);
+        common::LoadTally tally;
+        const LoadRun run = run_load(server.endpoint(), 20, 0, 2, milliseconds(300), tally);
+        CHECK(tally.ok() == 0);
+        CHECK(tally.failed() == 20);
+        CHECK(contains(tally.first_failure(), "timed out"));
+        CHECK(run.elapsed >= milliseconds(300));
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("load mode against a refused port fails every request with the connect error") {
+    const Watchdog watchdog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        const common::test::RefusedPort refused;
+        common::LoadTally tally;
+        run_load(refused.endpoint(), 10, 0, 1, 5s, tally);
+        CHECK(tally.ok() == 0);
+        CHECK(tally.failed() == 10);
+        CHECK(contains(tally.first_failure(), "connect"));
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
