@@ -5,104 +5,25 @@
 #include "ch02-epoll-reactor/src/poll.hpp"
 
 #include <common/error.hpp>
+#include <common/test_support/child_process.hpp>
 #include <common/test_support/misbehaving_server.hpp>
 #include <common/test_support/resources.hpp>
 
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <vector>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
-
 namespace {
 
-struct Finished {
-    int status = -1; // exit status, or -1 when the child did not exit normally in time
-    std::string out; // everything on its stdout
-    std::string err; // everything on its stderr
-};
+using Finished = common::test::ChildRun;
+using common::test::contains;
+using common::test::lines_of;
 
-std::string read_all(std::FILE* file) {
-    std::string text;
-    char buffer[4096];
-    std::rewind(file);
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {
-        text.append(buffer, n);
-    }
-    return text;
-}
-
-// Runs the chapter's program with `args`; kills it if it has not ended within `limit`.
 Finished run_program(const std::vector<std::string>& args,
                      std::chrono::milliseconds limit = std::chrono::seconds(30)) {
-    std::FILE* out = std::tmpfile();
-    std::FILE* err = std::tmpfile();
-    REQUIRE(out != nullptr);
-    REQUIRE(err != nullptr);
-
-    std::vector<std::string> all{CH02_PROGRAM_PATH};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& arg : all) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, ::fileno(out), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, ::fileno(err), STDERR_FILENO);
-    pid_t pid = 0;
-    const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(spawned == 0);
-
-    // A pidfd becomes readable when the process ends: wait for that with a timeout.
-    common::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    REQUIRE(pidfd);
-    ch02::Poll poll;
-    poll.registry().register_fd(pidfd.get(), ch02::Token{0}, ch02::Interest::readable());
-    ch02::Events events(1);
-    poll.poll(events, limit);
-    if (events.empty()) {
-        ::kill(pid, SIGKILL);
-    }
-    int wait_status = 0;
-    ::waitpid(pid, &wait_status, 0);
-
-    Finished finished;
-    if (!events.empty() && WIFEXITED(wait_status)) {
-        finished.status = WEXITSTATUS(wait_status);
-    }
-    finished.out = read_all(out);
-    finished.err = read_all(err);
-    std::fclose(out);
-    std::fclose(err);
-    return finished;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const std::size_t end = text.find('\n', start);
-        lines.push_back(text.substr(start, end - start));
-        start = end == std::string::npos ? text.size() : end + 1;
-    }
-    return lines;
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
+    return common::test::run_child(CH02_PROGRAM_PATH, args, limit);
 }
 
 } // namespace

@@ -5,109 +5,30 @@
 #include "ch02-epoll-reactor/src/poll.hpp"
 
 #include <common/fd.hpp>
+#include <common/test_support/child_process.hpp>
 #include <common/test_support/misbehaving_server.hpp>
 #include <common/test_support/resources.hpp>
 
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
-
 namespace {
 
-struct Run {
-    int status = -1; // exit status; -1 when it did not exit normally within the limit
-    std::string out;
-    std::string err;
-};
+using Run = common::test::ChildRun;
+using common::test::contains;
+using common::test::lines_of;
 
-std::string contents(std::FILE* file) {
-    std::string text;
-    char buffer[4096];
-    std::rewind(file);
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {
-        text.append(buffer, n);
-    }
-    std::fclose(file);
-    return text;
-}
-
-// Runs the program with `args`, stdout and stderr into temporary files; kills it after `limit`.
-Run run_program(std::vector<std::string> args,
+Run run_program(const std::vector<std::string>& args,
                 std::chrono::milliseconds limit = std::chrono::seconds(40)) {
-    std::FILE* out = std::tmpfile();
-    std::FILE* err = std::tmpfile();
-    REQUIRE(out != nullptr);
-    REQUIRE(err != nullptr);
-    args.insert(args.begin(), CH03_PROGRAM_PATH);
-    std::vector<char*> argv;
-    for (std::string& arg : args) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, ::fileno(out), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, ::fileno(err), STDERR_FILENO);
-    pid_t pid = 0;
-    const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(spawned == 0);
-
-    // A pidfd becomes readable when the process ends, so the wait is an ordinary bounded poll.
-    common::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    REQUIRE(pidfd);
-    ch02::Poll poll;
-    poll.registry().register_fd(pidfd.get(), ch02::Token{0}, ch02::Interest::readable());
-    ch02::Events events(1);
-    poll.poll(events, limit);
-    if (events.empty()) {
-        ::kill(pid, SIGKILL);
-    }
-    int wait_status = 0;
-    ::waitpid(pid, &wait_status, 0);
-
-    Run run;
-    if (!events.empty() && WIFEXITED(wait_status)) {
-        run.status = WEXITSTATUS(wait_status);
-    }
-    run.out = contents(out);
-    run.err = contents(err);
-    return run;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    for (std::size_t start = 0; start < text.size();) {
-        const std::size_t end = text.find('\n', start);
-        lines.push_back(text.substr(start, end - start));
-        start = end == std::string::npos ? text.size() : end + 1;
-    }
-    return lines;
-}
-
-bool contains(std::string_view text, std::string_view part) {
-    return text.find(part) != std::string_view::npos;
+    return common::test::run_child(CH03_PROGRAM_PATH, args, limit);
 }
 
 std::size_t count(const std::vector<std::string>& lines, std::string_view line) {
-    std::size_t n = 0;
-    for (const std::string& l : lines) {
-        n += l == line ? 1 : 0;
-    }
-    return n;
+    return common::test::count_lines(lines, line);
 }
 
 } // namespace

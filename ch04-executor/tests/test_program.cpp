@@ -5,6 +5,7 @@
 #include "helpers.hpp"
 
 #include <common/fd.hpp>
+#include <common/test_support/child_process.hpp>
 #include <common/test_support/misbehaving_server.hpp>
 #include <common/test_support/resources.hpp>
 
@@ -13,99 +14,24 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
 
 namespace {
 
 using ch04::test::contains;
 using namespace std::chrono_literals;
 
-struct Run {
-    int status = -1; // exit status; -1 when it did not exit normally within the limit
-    std::string out;
-    std::string err;
-};
+using Run = common::test::ChildRun;
+using common::test::lines_of;
 
-std::string contents(std::FILE* file) {
-    std::string text;
-    char buffer[4096];
-    std::rewind(file);
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) {
-        text.append(buffer, n);
-    }
-    std::fclose(file);
-    return text;
-}
-
-// Runs the program with `args`, stdout and stderr into temporary files; kills it after `limit`.
-Run run_program(std::vector<std::string> args, std::chrono::milliseconds limit = 40s) {
-    std::FILE* out = std::tmpfile();
-    std::FILE* err = std::tmpfile();
-    REQUIRE(out != nullptr);
-    REQUIRE(err != nullptr);
-    args.insert(args.begin(), CH04_PROGRAM_PATH);
-    std::vector<char*> argv;
-    for (std::string& arg : args) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, ::fileno(out), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, ::fileno(err), STDERR_FILENO);
-    pid_t pid = 0;
-    const int spawned = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    REQUIRE(spawned == 0);
-
-    // A pidfd becomes readable when the process ends, so the wait is an ordinary bounded poll.
-    const common::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    REQUIRE(pidfd);
-    pollfd p{pidfd.get(), POLLIN, 0};
-    int ready;
-    do {
-        ready = ::poll(&p, 1, static_cast<int>(limit.count()));
-    } while (ready < 0 && errno == EINTR);
-    if (ready <= 0) {
-        ::kill(pid, SIGKILL);
-    }
-    int wait_status = 0;
-    ::waitpid(pid, &wait_status, 0);
-
-    Run run;
-    if (ready > 0 && WIFEXITED(wait_status)) {
-        run.status = WEXITSTATUS(wait_status);
-    }
-    run.out = contents(out);
-    run.err = contents(err);
-    return run;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    for (std::size_t start = 0; start < text.size();) {
-        const std::size_t end = text.find('\n', start);
-        lines.push_back(text.substr(start, end - start));
-        start = end == std::string::npos ? text.size() : end + 1;
-    }
-    return lines;
+Run run_program(const std::vector<std::string>& args, std::chrono::milliseconds limit = 40s) {
+    return common::test::run_child(CH04_PROGRAM_PATH, args, limit);
 }
 
 std::size_t count(const std::vector<std::string>& lines, std::string_view line) {
-    return static_cast<std::size_t>(std::count(lines.begin(), lines.end(), line));
+    return common::test::count_lines(lines, line);
 }
 
 TEST_CASE("the demo runs one executor, then three on their own threads, every request answered") {
