@@ -8,6 +8,9 @@
 #include "ch04-executor/src/future.hpp"
 #include "ch04-executor/src/waker.hpp"
 
+#include <common/test_support/child_process.hpp>
+#include <common/test_support/watchdog.hpp>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -26,43 +29,10 @@ namespace ch04::test {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-inline bool contains(std::string_view text, std::string_view part) {
-    return text.find(part) != std::string_view::npos;
-}
+using common::test::contains;
 
-// Bounds a whole test case. A runtime that loses a wakeup does not fail, it hangs; the watchdog
-// turns that hang into a failure (abort with a message) long before ctest's 60 s timeout, so every
-// park() and block_on() inside a test is a bounded wait.
-class Watchdog {
-public:
-    explicit Watchdog(std::chrono::seconds limit = 30s)
-        : thread_([this, limit] {
-              std::unique_lock lock(mutex_);
-              if (!done_condition_.wait_for(lock, limit, [this] { return done_; })) {
-                  std::fprintf(stderr,
-                               "watchdog: the test case did not finish within %lld s "
-                               "(a lost wakeup or a hang)\n",
-                               static_cast<long long>(limit.count()));
-                  std::abort();
-              }
-          }) {}
-    ~Watchdog() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        done_condition_.notify_one();
-        thread_.join();
-    }
-    Watchdog(const Watchdog&) = delete;
-    Watchdog& operator=(const Watchdog&) = delete;
-
-private:
-    std::mutex mutex_;
-    std::condition_variable done_condition_;
-    bool done_ = false;
-    std::thread thread_; // last: starts after the members it uses exist
-};
+// Every test case that runs a runtime bounds itself with common's Watchdog.
+using common::test::Watchdog;
 
 // The shared state of a ProbeFuture: how often it was polled, the waker of its latest poll, and
 // whether it may finish. Another thread waits on it and steers it.

@@ -10,6 +10,9 @@
 #include "ch04-executor/src/future.hpp"
 #include "ch04-executor/src/waker.hpp"
 
+#include <common/test_support/child_process.hpp>
+#include <common/test_support/watchdog.hpp>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -27,48 +30,15 @@ namespace ch05::test {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-inline bool contains(std::string_view text, std::string_view part) {
-    return text.find(part) != std::string_view::npos;
-}
+using common::test::contains;
 
 inline long elapsed_ms(Clock::time_point since) {
     return static_cast<long>(
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count());
 }
 
-// Bounds a whole test case. A runtime that loses a wakeup does not fail, it hangs; the watchdog
-// turns that hang into a failure (abort with a message) long before ctest's 60 s timeout, so
-// every block_on inside a test is a bounded wait.
-class Watchdog {
-public:
-    explicit Watchdog(std::chrono::seconds limit = 40s)
-        : thread_([this, limit] {
-              std::unique_lock lock(mutex_);
-              if (!condition_.wait_for(lock, limit, [this] { return done_; })) {
-                  std::fprintf(stderr,
-                               "watchdog: the test case did not finish within %lld s "
-                               "(a lost wakeup or a hang)\n",
-                               static_cast<long long>(limit.count()));
-                  std::abort();
-              }
-          }) {}
-    ~Watchdog() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        condition_.notify_one();
-        thread_.join();
-    }
-    Watchdog(const Watchdog&) = delete;
-    Watchdog& operator=(const Watchdog&) = delete;
-
-private:
-    std::mutex mutex_;
-    std::condition_variable condition_;
-    bool done_ = false;
-    std::thread thread_; // last: starts after the members it uses
-};
+// Every test case that runs a runtime bounds itself with common's Watchdog.
+using common::test::Watchdog;
 
 // Ready with `value` at its first poll: an await that completes synchronously.
 template <class T>

@@ -13,10 +13,10 @@
 namespace common::test {
 
 struct ChildRun {
-    int status = -1;   // exit status; -1 when it did not exit normally within the limit
+    int status = -1;     // exit status; -1 when it did not exit normally within the limit
     bool killed = false; // true when the limit passed and the child was killed
-    std::string out;   // everything it wrote to stdout
-    std::string err;   // everything it wrote to stderr
+    std::string out;     // everything it wrote to stdout
+    std::string err;     // everything it wrote to stderr
 };
 
 // Starts `path` with `args` (argv[1..]) and waits at most `limit` for it to end.
