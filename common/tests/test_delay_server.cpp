@@ -7,6 +7,7 @@
 #include "common/http.hpp"
 #include "common/net.hpp"
 #include "common/resources.hpp"
+#include "common/test_support/child_process.hpp"
 #include "common/test_support/resources.hpp"
 
 #include <doctest/doctest.h>
@@ -636,18 +637,24 @@ TEST_CASE("the delayserver program announces its port, logs requests and stops o
 TEST_CASE("the delayserver program prints one error line for a bad command line") {
     const auto baseline = open_descriptor_count();
     {
-        Child child = spawn({"--port", "x"});
-        CHECK(read_all(child.err.get()) == "error: --port: expected 0..65535, got 'x'\n");
-        CHECK(read_all(child.out.get()).empty());
-        CHECK(exit_status(child.pid) == 1);
+        const std::string path = program_path();
+        const auto bad_port = common::test::run_child(path, {"--port", "x"}, kReadTimeout);
+        CHECK(bad_port.err == "error: --port: expected 0..65535, got 'x'\n");
+        CHECK(bad_port.out.empty());
+        CHECK(bad_port.status == 1);
 
-        Child help = spawn({"--help"});
-        CHECK(read_all(help.out.get()).rfind("usage: delayserver", 0) == 0);
-        CHECK(exit_status(help.pid) == 0);
+        const auto unknown = common::test::run_child(path, {"--frobnicate"}, kReadTimeout);
+        CHECK(unknown.err == "error: --frobnicate: unknown option (see --help)\n");
+        CHECK(unknown.status == 1);
 
-        Child unknown = spawn({"--frobnicate"});
-        CHECK(read_all(unknown.err.get()) == "error: --frobnicate: unknown option (see --help)\n");
-        CHECK(exit_status(unknown.pid) == 1);
+        const auto bad_host = common::test::run_child(path, {"--host=example"}, kReadTimeout);
+        CHECK(bad_host.err ==
+              "error: --host: expected an IPv4 address or localhost, got 'example'\n");
+        CHECK(bad_host.status == 1);
+
+        const auto help = common::test::run_child(path, {"--help"}, kReadTimeout);
+        CHECK(help.out.rfind("usage: delayserver", 0) == 0);
+        CHECK(help.status == 0);
     }
     CHECK(open_descriptor_count() == baseline);
 }
