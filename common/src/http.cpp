@@ -50,8 +50,8 @@ std::string_view trim(std::string_view text) {
 
 bool is_token_char(unsigned char c) {
     // RFC 9110 tchar: what a header name may contain.
-    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 // A short, printable excerpt of bad input for an error message.
@@ -67,8 +67,8 @@ std::string excerpt(std::string_view text) {
 // "HTTP/1.1 200 OK" -> status 200, reason "OK".
 void parse_status_line(std::string_view line, Response& response) {
     const auto bad = [&] { return HttpError("malformed status line '" + excerpt(line) + "'"); };
-    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || !std::isdigit(static_cast<unsigned char>(line[7])) ||
-        line[8] != ' ') {
+    if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." ||
+        !std::isdigit(static_cast<unsigned char>(line[7])) || line[8] != ' ') {
         throw bad();
     }
     const std::string_view code = line.substr(9, 3);

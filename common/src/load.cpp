@@ -8,7 +8,9 @@
 
 namespace common {
 
-std::string load_message(std::size_t i) { return "load-" + std::to_string(i); }
+std::string load_message(std::size_t i) {
+    return "load-" + std::to_string(i);
+}
 
 std::string load_path(long delay_ms, std::size_t i) {
     // Built with += rather than "/" + ...: g++ 12 -O2 warns falsely (-Wrestrict) on the latter.

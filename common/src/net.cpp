@@ -16,7 +16,9 @@
 
 namespace common {
 
-std::string Endpoint::to_string() const { return host + ":" + std::to_string(port); }
+std::string Endpoint::to_string() const {
+    return host + ":" + std::to_string(port);
+}
 
 Endpoint parse_endpoint(std::string_view text) {
     const auto colon = text.rfind(':');

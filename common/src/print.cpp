@@ -22,7 +22,11 @@ void write_line(std::FILE* stream, std::string_view line) {
 
 } // namespace
 
-void println(std::string_view line) { write_line(stdout, line); }
-void eprintln(std::string_view line) { write_line(stderr, line); }
+void println(std::string_view line) {
+    write_line(stdout, line);
+}
+void eprintln(std::string_view line) {
+    write_line(stderr, line);
+}
 
 } // namespace common

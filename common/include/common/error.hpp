@@ -8,7 +8,8 @@
 
 namespace common {
 
-// Builds the exception for error number `err`, e.g. sys_error(ECONNREFUSED, "connect", "1.2.3.4:80").
+// Builds the exception for error number `err`, e.g. sys_error(ECONNREFUSED, "connect",
+// "1.2.3.4:80").
 std::system_error sys_error(int err, std::string_view call, std::string_view target = {});
 
 // Throws sys_error(errno, call, target). Call it right after the failing call, before anything

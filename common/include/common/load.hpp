@@ -47,7 +47,8 @@ struct Summary {
     std::vector<std::pair<std::string, std::string>> extra; // more key=value pairs, e.g. polls
 };
 
-// "summary: chapter=ch02 requests=100 delay_ms=1000 ok=100 elapsed_ms=1012 peak_rss_kib=4100 threads=1"
+// "summary: chapter=ch02 requests=100 delay_ms=1000 ok=100 elapsed_ms=1012 peak_rss_kib=4100
+// threads=1"
 std::string format_summary(const Summary& s);
 
 // Prints the summary on stdout; when some requests failed, also
