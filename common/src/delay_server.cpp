@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/percent.hpp"
 #include "common/print.hpp"
+#include "request_head.hpp"
 
 #include <algorithm>
 #include <array>
@@ -38,12 +39,11 @@
 namespace common {
 namespace {
 
+using detail::examine_head;
+using detail::Request;
+
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-// What a client may send: a longer head is answered 431, a longer path 414.
-constexpr std::size_t kMaxRequestHeadBytes = 8 * 1024;
-constexpr std::size_t kMaxTargetBytes = 2 * 1024;
 
 // One recv() takes up to this much. Larger than the head limit, so a single read can tell that a
 // head is too long.
@@ -107,171 +107,6 @@ struct Deadline {
 // popping cost O(log n); a sorted list would cost O(n) per insertion, and a timer per connection
 // (timerfd) would cost a descriptor and system calls each.
 using DeadlineHeap = std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>>;
-
-// ---- the request ------------------------------------------------------------------------------
-
-// What a request head asks for: status 200 with a delay and a message, or an error to send now.
-struct Request {
-    int status = 200;
-    std::string_view why; // for errors: the body's one line
-    long delay_ms = 0;
-    std::string message; // percent-decoded
-};
-
-Request reject(int status, std::string_view why) {
-    Request request;
-    request.status = status;
-    request.why = why;
-    return request;
-}
-
-bool is_token_char(unsigned char c) {
-    // RFC 9110 "tchar": the characters a method name may contain.
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-bool is_visible(unsigned char c) {
-    return c > 0x20 && c < 0x7f;
-}
-
-template <typename Pred>
-bool all_of(std::string_view text, Pred pred) {
-    return std::all_of(text.begin(), text.end(),
-                       [&](char c) { return pred(static_cast<unsigned char>(c)); });
-}
-
-// "/<delay_ms>/<message>": the delay in decimal digits, then the percent-encoded message, which
-// is everything after the second slash ("/100/a/b" answers "a/b").
-Request parse_target(std::string_view target) {
-    if (target.front() != '/') {
-        return reject(400, "expected /<delay_ms>/<message>");
-    }
-    target.remove_prefix(1);
-    const std::size_t slash = target.find('/');
-    if (slash == std::string_view::npos) {
-        return reject(400, "expected /<delay_ms>/<message>");
-    }
-    const std::string_view digits = target.substr(0, slash);
-    // Digits only: from_chars alone would accept a leading '-'.
-    if (digits.empty() || !all_of(digits, [](unsigned char c) { return c >= '0' && c <= '9'; })) {
-        return reject(400, "the delay must be a whole number of milliseconds");
-    }
-    long delay_ms = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), delay_ms);
-    if (ec != std::errc{} || delay_ms > kMaxDelayMs) {
-        // Refused, not clamped: a client asking for a year has a bug it should hear about.
-        return reject(400, "the delay must be at most 3600000 ms (one hour)");
-    }
-    Request request;
-    request.delay_ms = delay_ms;
-    try {
-        request.message = percent_decode(target.substr(slash + 1));
-    } catch (const std::invalid_argument&) {
-        return reject(400, "malformed percent escape in the message");
-    }
-    return request;
-}
-
-// request-line = method SP request-target SP HTTP-version (RFC 9112, section 3), without its
-// line end. Only this line matters to the delay server; the headers are ignored.
-Request parse_request_line(std::string_view line) {
-    const std::size_t first_space = line.find(' ');
-    if (first_space == std::string_view::npos) {
-        return reject(400, "malformed request line");
-    }
-    const std::string_view method = line.substr(0, first_space);
-    const std::string_view rest = line.substr(first_space + 1);
-    const std::size_t second_space = rest.find(' ');
-    if (second_space == std::string_view::npos) {
-        return reject(400, "missing HTTP version");
-    }
-    const std::string_view target = rest.substr(0, second_space);
-    const std::string_view version = rest.substr(second_space + 1);
-    if (method.empty() || !all_of(method, is_token_char)) {
-        return reject(400, "malformed method");
-    }
-    if (target.empty() || !all_of(target, is_visible)) {
-        return reject(400, "malformed request target");
-    }
-    if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-        const bool looks_like_http = version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
-                                     version[5] >= '0' && version[5] <= '9' && version[6] == '.' &&
-                                     version[7] >= '0' && version[7] <= '9';
-        return looks_like_http ? reject(505, "only HTTP/1.0 and HTTP/1.1 are served")
-                               : reject(400, "malformed HTTP version");
-    }
-    if (method != "GET") {
-        return reject(405, "only GET is served");
-    }
-    if (target.size() > kMaxTargetBytes) {
-        return reject(414, "path longer than 2048 bytes");
-    }
-    return parse_target(target);
-}
-
-// The head ends at the first empty line: "\r\n\r\n", or "\n\n" from clients that end lines with a
-// bare LF (RFC 9112 lets a server accept those). Returns the offset just past it, or npos.
-std::size_t find_head_end(std::string_view received, std::size_t first_newline) {
-    for (std::size_t nl = first_newline; nl != std::string_view::npos;
-         nl = received.find('\n', nl + 1)) {
-        if (nl + 1 < received.size() && received[nl + 1] == '\n') {
-            return nl + 2;
-        }
-        if (nl + 2 < received.size() && received[nl + 1] == '\r' && received[nl + 2] == '\n') {
-            return nl + 3;
-        }
-    }
-    return std::string_view::npos;
-}
-
-// Judges what has arrived so far: nullopt while more bytes are needed, otherwise the request (a
-// 200 to schedule or an error to send). Bad input is judged as early as possible, so garbage gets
-// its 400 at once instead of waiting for an end of head that may never come.
-std::optional<Request> examine_head(std::string_view received) {
-    const std::size_t line_end = received.find('\n');
-    if (line_end == std::string_view::npos) {
-        // Not even the request line is complete. Bytes that cannot be part of one settle it.
-        if (!all_of(received,
-                    [](unsigned char c) { return c == ' ' || c == '\r' || is_visible(c); })) {
-            return reject(400, "binary data instead of an HTTP request");
-        }
-        if (received.size() > kMaxRequestHeadBytes) {
-            // Too long; say 414 when it is the path that is too long.
-            const std::size_t target_start = received.find(' ');
-            const std::size_t target_end = target_start == std::string_view::npos
-                                               ? target_start
-                                               : received.find(' ', target_start + 1);
-            const bool long_target =
-                target_start != std::string_view::npos &&
-                (target_end == std::string_view::npos ? received.size() : target_end) -
-                        target_start - 1 >
-                    kMaxTargetBytes;
-            return long_target ? reject(414, "path longer than 2048 bytes")
-                               : reject(431, "request head longer than 8192 bytes");
-        }
-        return std::nullopt;
-    }
-    std::string_view line = received.substr(0, line_end);
-    if (!line.empty() && line.back() == '\r') {
-        line.remove_suffix(1);
-    }
-    Request request = parse_request_line(line);
-    if (request.status != 200) {
-        return request; // a bad request line needs no headers to be judged
-    }
-    const std::size_t head_end = find_head_end(received, line_end);
-    if (head_end == std::string_view::npos) {
-        if (received.size() > kMaxRequestHeadBytes) {
-            return reject(431, "request head longer than 8192 bytes");
-        }
-        return std::nullopt;
-    }
-    if (head_end > kMaxRequestHeadBytes) {
-        return reject(431, "request head longer than 8192 bytes");
-    }
-    return request; // bytes after the head (head_end onwards) are ignored
-}
 
 // ---- the response -----------------------------------------------------------------------------
 

@@ -184,8 +184,10 @@ Response parse_response(std::string_view raw) {
 std::string ok_body(std::string_view raw) {
     Response response = parse_response(raw);
     if (response.status != 200) {
+        // The reason phrase is the server's text: printed through excerpt(), so a hostile one
+        // cannot break the one-line `error:` contract or smuggle terminal escapes.
         throw HttpError("unexpected status " + std::to_string(response.status) + " " +
-                        response.reason);
+                        excerpt(response.reason));
     }
     return std::move(response.body);
 }

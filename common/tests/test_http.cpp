@@ -203,3 +203,34 @@ TEST_CASE("ok_body returns the body of a 200 and rejects any other status by num
     CHECK_THROWS_AS(common::ok_body("HTTP/1.1 201 Created\r\n\r\n"), common::HttpError);
     CHECK_THROWS_AS(common::ok_body(""), common::HttpError);
 }
+
+// Found by fuzzing (common/fuzz/fuzz_parse_response.cpp): a content-length with leading zeros is
+// valid (RFC 9110: 1*DIGIT) and must be read as a number, so "000" promises an empty body and
+// "007" seven bytes; the fuzz target's own check had wrongly compared the text with the size.
+TEST_CASE("parse_response reads a content-length with leading zeros as a number") {
+    const auto r = common::parse_response("HTTP/1.1 200 OK\r\ncontent-length: 007\r\n\r\n1234567");
+    CHECK(r.body == "1234567");
+    CHECK(*r.header("content-length") == "007"); // the header keeps its text as sent
+    CHECK(common::parse_response("HTTP/1.1 200 OK\r\ncontent-length: 00000000000000000\r\n\r\n")
+              .body.empty());
+    // More zeros than any integer has digits: still the number 2, not an overflow.
+    CHECK(common::parse_response("HTTP/1.1 200 OK\r\ncontent-length: " + std::string(40, '0') +
+                                 "2\r\n\r\nok")
+              .body == "ok");
+    CHECK(contains(parse_error("HTTP/1.1 200 OK\r\ncontent-length: 000\r\n\r\nx"), "after"));
+}
+
+TEST_CASE("ok_body's error for a non-200 stays one printable line even with a hostile reason") {
+    // Regression: the reason phrase is the server's text; printed raw, a '\n' or an escape sequence
+    // in it would break the one-line `error:` contract of every program.
+    try {
+        (void)common::ok_body(
+            "HTTP/1.1 404 a\nerror: injected\x1b[31m\r\ncontent-length: 0\r\n\r\n");
+        FAIL("expected an HttpError");
+    } catch (const common::HttpError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("404") != std::string::npos);
+        CHECK(what.find('\n') == std::string::npos);
+        CHECK(what.find('\x1b') == std::string::npos);
+    }
+}
