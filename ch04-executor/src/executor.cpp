@@ -49,6 +49,17 @@ void Executor::spawn(Task task) {
     ready_->push(id);
 }
 
+void Executor::record_failure(TaskId id, const std::string& what) {
+    // A failed task is never swallowed: it is counted, its cause kept, and (unless the program
+    // reports failures itself) printed at once.
+    if (failed_++ == 0) {
+        first_failure_ = what;
+    }
+    if (options_.report_failures) {
+        common::eprintln("error: task " + std::to_string(id) + ": " + what);
+    }
+}
+
 void Executor::block_on(Task task) {
     const CurrentGuard guard(this);
     spawn(std::move(task));
@@ -71,15 +82,13 @@ void Executor::block_on(Task task) {
                 ++polls_;
                 finished = future->poll(Waker(ready_, id)).is_ready();
             } catch (const std::exception& e) {
-                ++failed_;
                 finished = true;
-                common::eprintln("error: task " + std::to_string(id) + ": " + e.what());
+                record_failure(id, e.what());
             } catch (...) {
                 // Not derived from std::exception (`throw 42;`). Without this clause it would
                 // escape block_on and take every other task down with it.
-                ++failed_;
                 finished = true;
-                common::eprintln("error: task " + std::to_string(id) + ": unknown exception");
+                record_failure(id, "unknown exception");
             }
             if (finished) {
                 tasks_.erase(id);

@@ -29,6 +29,10 @@ public:
     struct Options {
         std::string name = "main"; // printed in "<name>: 3 pending tasks. Sleep until notified."
         bool verbose = true;       // print those lines (load mode turns them off)
+        // Print `error: task <id>: <what>` for each task whose poll throws. A program that reports
+        // failures itself (one `error:` line for the whole run) turns it off and asks
+        // first_failure() afterwards.
+        bool report_failures = true;
     };
 
     Executor();
@@ -51,12 +55,16 @@ public:
     // Statistics for the load mode and tests.
     std::uint64_t polls() const { return polls_; }
     std::uint64_t failed_tasks() const { return failed_; }
+    // What the first failed task threw ("" when none failed).
+    const std::string& first_failure() const { return first_failure_; }
     std::size_t pending_tasks() const { return tasks_.size(); }
 
     // The executor whose block_on is running on this thread, or nullptr.
     static Executor* current();
 
 private:
+    void record_failure(TaskId id, const std::string& what);
+
     Options options_;
     // Tasks by id. Each task is a unique_ptr, so its future keeps its address while the map
     // rehashes (spawning inside a poll inserts into this map).
@@ -65,6 +73,7 @@ private:
     TaskId next_id_ = 1;
     std::uint64_t polls_ = 0;
     std::uint64_t failed_ = 0;
+    std::string first_failure_;
 };
 
 // Spawns `task` on the executor running on this thread (Executor::current()). Throws

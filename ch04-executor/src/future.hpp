@@ -50,8 +50,9 @@ private:
 // it (its socket's reactor id, its timer) and may point into itself (a composed future that keeps a
 // reference to one of its own members); moving it would leave two objects claiming one
 // registration, or pointers aimed at the old place. Rust prevents that with Pin (book ch. 9); here
-// the type simply cannot move, and futures live on the heap (std::unique_ptr) from creation on, so
-// they keep their address. See pinning.hpp for the bug this prevents.
+// the type simply cannot move, and futures are created where they stay — on the heap behind a
+// std::unique_ptr, or as members of a future that is itself there — so they keep their address.
+// See pinning.hpp for the bug this prevents.
 template <class T>
 class Future {
 public:

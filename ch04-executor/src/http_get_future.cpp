@@ -16,13 +16,7 @@ HttpGetFuture::HttpGetFuture(Reactor& reactor, common::Endpoint server, std::str
     : reactor_(reactor), server_(std::move(server)), path_(std::move(path)), announce_(announce) {}
 
 HttpGetFuture::~HttpGetFuture() {
-    if (state_ == State::Reading) {
-        try {
-            reactor_.deregister(stream_.get(), id_);
-        } catch (...) {
-            // Destructors must not throw; the close below removes the descriptor from epoll anyway.
-        }
-    }
+    release_socket();
 }
 
 void HttpGetFuture::start(const Waker& waker) {
@@ -44,6 +38,32 @@ void HttpGetFuture::start(const Waker& waker) {
 }
 
 PollState<std::string> HttpGetFuture::poll(const Waker& waker) {
+    if (state_ == State::Done) {
+        throw std::logic_error("HttpGetFuture polled after completion");
+    }
+    try {
+        return advance(waker);
+    } catch (...) {
+        // A failed request is finished too: release the socket now, and make a further poll the
+        // same clear logic_error as after success, rather than a silent second connection.
+        release_socket();
+        state_ = State::Done;
+        throw;
+    }
+}
+
+void HttpGetFuture::release_socket() noexcept {
+    if (state_ == State::Reading && stream_) {
+        try {
+            reactor_.deregister(stream_.get(), id_);
+        } catch (...) {
+            // Closing the descriptor below removes it from epoll anyway.
+        }
+    }
+    stream_.reset();
+}
+
+PollState<std::string> HttpGetFuture::advance(const Waker& waker) {
     switch (state_) {
     case State::Start:
         start(waker);
@@ -56,7 +76,7 @@ PollState<std::string> HttpGetFuture::poll(const Waker& waker) {
         reactor_.set_waker(id_, waker);
         break;
     case State::Done:
-        throw std::logic_error("HttpGetFuture polled after completion");
+        break; // poll() does not call us then
     }
 
     if (ch02::read_until_blocked(stream_.get(), response_, common::kMaxResponseBytes) ==

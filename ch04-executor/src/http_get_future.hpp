@@ -34,6 +34,8 @@ private:
     enum class State { Start, Reading, Done };
 
     void start(const Waker& waker);
+    PollState<std::string> advance(const Waker& waker); // one poll's work; may throw
+    void release_socket() noexcept;                     // deregister (if registered) and close
 
     Reactor& reactor_;
     common::Endpoint server_;

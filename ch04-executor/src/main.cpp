@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -94,14 +95,47 @@ std::size_t executor_count(const common::Options& opts, std::size_t mode_default
     return given == 0 ? mode_default : static_cast<std::size_t>(given);
 }
 
-// Runs one executor's demo: async_main and the five requests it spawns. Returns the number of
-// failed tasks (each already reported on stderr by the executor).
-std::uint64_t run_async_main(Reactor& reactor, const common::Endpoint& server, long scale,
-                             std::chrono::milliseconds deadline, std::string name) {
-    Executor executor(Executor::Options{std::move(name), true});
+// What one executor's demo run left behind: how many tasks failed, and the first cause.
+struct DemoOutcome {
+    std::uint64_t failed = 0;
+    std::string first_failure;
+};
+
+// Runs one executor's demo: async_main and the five requests it spawns. Failures are not printed
+// per task: the demo ends with one `error:` line naming the first cause (see run_demo).
+DemoOutcome run_async_main(Reactor& reactor, const common::Endpoint& server, long scale,
+                           std::chrono::milliseconds deadline, std::string name) {
+    Executor executor(Executor::Options{std::move(name), true, false});
     executor.block_on(make_task<AsyncMain>(reactor, server, scale, deadline));
-    return executor.failed_tasks();
+    return DemoOutcome{executor.failed_tasks(), executor.first_failure()};
 }
+
+// Collects the outcomes of several executors (the workers report from their own threads).
+class DemoFailures {
+public:
+    void add(const DemoOutcome& outcome) {
+        std::lock_guard lock(mutex_);
+        if (failed_ == 0 && outcome.failed != 0) {
+            first_ = outcome.first_failure;
+        }
+        failed_ += outcome.failed;
+    }
+    // Throws, with the first cause as the program's one error line, when anything failed.
+    void throw_if_any() const {
+        std::lock_guard lock(mutex_);
+        if (failed_ != 0) {
+            throw std::runtime_error(
+                first_ + (failed_ > 1
+                              ? " (and " + std::to_string(failed_ - 1) + " more failed tasks)"
+                              : std::string()));
+        }
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::uint64_t failed_ = 0;
+    std::string first_;
+};
 
 int run_demo(const common::Options& opts) {
     const common::ServerTarget target(opts, common::ServerTarget::Mode::Demo);
@@ -112,27 +146,24 @@ int run_demo(const common::Options& opts) {
     Reactor reactor;
 
     common::println("== Part 1: one executor, five tasks (book ch. 8, b-reactor-executor) ==");
-    const std::uint64_t failed_first =
-        run_async_main(reactor, target.endpoint(), scale, deadline, "main");
-    if (failed_first != 0) {
-        throw std::runtime_error("demo: " + std::to_string(failed_first) + " task(s) failed");
-    }
+    DemoFailures first_part;
+    first_part.add(run_async_main(reactor, target.endpoint(), scale, deadline, "main"));
+    first_part.throw_if_any();
 
     const std::size_t executors = executor_count(opts, 3);
     common::println("");
     common::println("== Part 2: " + std::to_string(executors) + " executors (main + " +
                     std::to_string(executors - 1) +
                     " threads), one shared reactor (book ch. 8, d-multiple-threads) ==");
-    std::atomic<std::uint64_t> failed{0};
+    DemoFailures failures;
     // A worker must not let an exception escape its thread (std::terminate); it counts as a
     // failure and the workers are always joined before the reactor goes away.
     const auto worker = [&](std::size_t w) noexcept {
         try {
-            failed += run_async_main(reactor, target.endpoint(), scale, deadline,
-                                     "exec-" + std::to_string(w));
+            failures.add(run_async_main(reactor, target.endpoint(), scale, deadline,
+                                        "exec-" + std::to_string(w)));
         } catch (const std::exception& e) {
-            common::eprintln("error: exec-" + std::to_string(w) + ": " + e.what());
-            ++failed;
+            failures.add(DemoOutcome{1, "exec-" + std::to_string(w) + ": " + e.what()});
         }
     };
     std::vector<std::thread> threads;
@@ -145,15 +176,13 @@ int run_demo(const common::Options& opts) {
         for (std::size_t w = 1; w < executors; ++w) {
             threads.emplace_back(worker, w);
         }
-        failed += run_async_main(reactor, target.endpoint(), scale, deadline, "main");
+        failures.add(run_async_main(reactor, target.endpoint(), scale, deadline, "main"));
     } catch (...) {
         join_all_threads();
         throw;
     }
     join_all_threads();
-    if (failed != 0) {
-        throw std::runtime_error("demo: " + std::to_string(failed.load()) + " task(s) failed");
-    }
+    failures.throw_if_any();
     return 0;
 }
 

@@ -12,9 +12,9 @@
 //
 // Rust forbids moving such a value once it is pinned (Pin<&mut T>). The C++ rule used in this
 // repository is the same idea expressed through the type: ch04::Future deletes its copy and move
-// operations, and every future lives behind a std::unique_ptr from creation on, so its address
-// never changes. (C++20 coroutine frames, chapter 5, get the same guarantee for free: the frame is
-// allocated once and never moves.)
+// operations, and every future is created where it stays (behind a std::unique_ptr, or as a member
+// of a future that is), so its address never changes. (C++20 coroutine frames, chapter 5, get the
+// same guarantee for free: the frame is allocated once and never moves.)
 #pragma once
 
 #include <array>

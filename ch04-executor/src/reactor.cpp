@@ -6,6 +6,7 @@
 
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace ch04 {
@@ -29,9 +30,16 @@ Reactor::~Reactor() {
     thread_.join();
 }
 
+void Reactor::throw_if_failed() const {
+    if (!failure_.empty()) {
+        throw std::runtime_error("reactor: " + failure_);
+    }
+}
+
 void Reactor::register_fd(int fd, ReactorId id, const Waker& waker) {
     {
         std::lock_guard lock(mutex_);
+        throw_if_failed();
         slots_.insert_or_assign(id, Slot{waker, Clock::time_point::max()});
     }
     // Only now may events for `id` arrive, and they will find the waker above (issue #23).
@@ -45,12 +53,17 @@ void Reactor::register_fd(int fd, ReactorId id, const Waker& waker) {
     }
 }
 
-void Reactor::set_waker(ReactorId id, const Waker& waker) {
+bool Reactor::set_waker(ReactorId id, const Waker& waker) {
     std::lock_guard lock(mutex_);
+    throw_if_failed();
     const auto it = slots_.find(id);
-    if (it != slots_.end() && !it->second.waker.will_wake(waker)) {
+    if (it == slots_.end()) {
+        return false;
+    }
+    if (!it->second.waker.will_wake(waker)) {
         it->second.waker = waker;
     }
+    return true;
 }
 
 void Reactor::deregister(int fd, ReactorId id) {
@@ -78,6 +91,7 @@ void Reactor::add_timer(ReactorId id, Clock::time_point deadline, const Waker& w
     bool earliest = false;
     {
         std::lock_guard lock(mutex_);
+        throw_if_failed();
         slots_.insert_or_assign(id, Slot{waker, deadline});
         earliest = timers_.empty() || deadline < timers_.top().deadline;
         timers_.push(TimerEntry{deadline, id});
@@ -147,6 +161,12 @@ void Reactor::run() {
                 }
             }
             poll_.poll(events, timeout);
+            {
+                std::lock_guard lock(mutex_);
+                if (!injected_failure_.empty()) {
+                    throw std::runtime_error(injected_failure_);
+                }
+            }
 
             to_wake.clear();
             std::function<void(ReactorId, bool)> observer;
@@ -177,14 +197,37 @@ void Reactor::run() {
             fire_expired_timers();
         }
     } catch (const std::exception& e) {
-        // epoll_wait failing is not something a tutorial runtime can recover from. Say so loudly
-        // rather than let the exception escape the thread (which would call std::terminate).
-        // Simplification, admitted: from here on nothing wakes the tasks that wait on this
-        // reactor, timers included; a production runtime would fail every pending task instead.
-        common::eprintln(std::string("error: reactor: ") + e.what());
+        // epoll_wait failing is not something a tutorial runtime can recover from, and letting the
+        // exception escape the thread would call std::terminate. But the tasks waiting on this
+        // reactor must not wait forever (their deadlines are timers of this very thread): fail_all
+        // wakes every one of them, and their next poll throws this error.
+        fail_all(e.what());
     } catch (...) {
-        common::eprintln("error: reactor: unknown exception");
+        fail_all("unknown exception");
     }
+}
+
+void Reactor::fail_all(const std::string& why) {
+    std::vector<Waker> everyone;
+    {
+        std::lock_guard lock(mutex_);
+        failure_ = "stopped after an error: " + why;
+        for (auto& [id, slot] : slots_) {
+            everyone.push_back(std::move(slot.waker));
+        }
+        slots_.clear();
+    }
+    for (const Waker& waker : everyone) {
+        waker.wake(); // the task polls again, and set_waker (or register_fd) throws failure_
+    }
+}
+
+void Reactor::fail_for_test(std::string why) {
+    {
+        std::lock_guard lock(mutex_);
+        injected_failure_ = std::move(why);
+    }
+    poll_waker_.wake();
 }
 
 } // namespace ch04

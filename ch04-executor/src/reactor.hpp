@@ -21,6 +21,7 @@
 #include <functional>
 #include <mutex>
 #include <queue>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -58,8 +59,9 @@ public:
     void register_fd(int fd, ReactorId id, const Waker& waker);
 
     // Replaces the waker stored for `id` (socket or timer): a future polled again by a different
-    // task's waker must be woken through the new one.
-    void set_waker(ReactorId id, const Waker& waker);
+    // task's waker must be woken through the new one. Returns false when nothing is stored under
+    // `id` any more — for a timer, that means it has fired (or was cancelled).
+    bool set_waker(ReactorId id, const Waker& waker);
 
     // Stops watching `fd` and forgets its waker. Call before closing the descriptor.
     void deregister(int fd, ReactorId id);
@@ -79,9 +81,15 @@ public:
     // Number of wakers stored right now (sockets and timers): tests check it returns to zero.
     std::size_t registrations() const;
 
+    // Test hook: makes the reactor thread fail as if epoll_wait had failed, to test that every
+    // waiting task is then woken and fails instead of waiting forever.
+    void fail_for_test(std::string why);
+
 private:
-    void run();                 // the reactor thread's loop
-    void fire_expired_timers(); // wakes every timer whose deadline has passed
+    void run();                            // the reactor thread's loop
+    void fire_expired_timers();            // wakes every timer whose deadline has passed
+    void fail_all(const std::string& why); // the thread is dying: wake everyone, refuse new work
+    void throw_if_failed() const;          // call with mutex_ held
 
     struct TimerEntry {
         Clock::time_point deadline;
@@ -106,6 +114,11 @@ private:
     // (lazy deletion: cheaper than searching the heap).
     std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
     std::function<void(ReactorId, bool)> observer_;
+    // Set when the reactor thread has died of an error. From then on every call that would need
+    // the thread (register_fd, set_waker, add_timer) throws this message instead of registering a
+    // waker that nothing would ever wake.
+    std::string failure_;
+    std::string injected_failure_; // see fail_for_test
 
     std::atomic<bool> stopping_{false};
     std::thread thread_; // last: starts after everything above is constructed

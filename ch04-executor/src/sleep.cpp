@@ -18,9 +18,18 @@ PollState<void> Sleep::poll(const Waker& waker) {
     if (done_) {
         throw std::logic_error("Sleep polled after completion");
     }
+    // Waker first, clock second — the rule of every leaf future. Had we looked at the clock first,
+    // the timer could fire between that look and set_waker: it would wake the *old* waker, and a
+    // task polling us with a new one would never hear of it.
+    if (id_ != 0 && !reactor_.set_waker(id_, waker)) {
+        // Nothing stored any more: the timer has fired, so the deadline has passed.
+        id_ = 0;
+        done_ = true;
+        return PollState<void>::ready();
+    }
     if (Reactor::Clock::now() >= deadline_) {
         if (id_ != 0) {
-            reactor_.cancel_timer(id_); // it may have fired already; cancelling is then a no-op
+            reactor_.cancel_timer(id_); // it may fire at any moment; cancelling first is harmless
             id_ = 0;
         }
         done_ = true;
@@ -29,8 +38,6 @@ PollState<void> Sleep::poll(const Waker& waker) {
     if (id_ == 0) {
         id_ = reactor_.next_id();
         reactor_.add_timer(id_, deadline_, waker);
-    } else {
-        reactor_.set_waker(id_, waker);
     }
     return PollState<void>::not_ready();
 }
