@@ -303,4 +303,38 @@ TEST_CASE("a reactor with sockets and timers still registered stops and joins it
     CHECK(common::test::open_descriptor_count() == baseline); // epoll and eventfd closed too
 }
 
+TEST_CASE("a reactor thread that dies wakes every waiting task and refuses new work") {
+    // Regression: the reactor thread used to report its error and end, leaving every task that
+    // waited on it (and on its timers, the runs' deadlines) asleep forever.
+    Watchdog dog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        SocketPair pair;
+        auto queue = std::make_shared<ReadyQueue>();
+        Reactor reactor;
+        const ReactorId socket_id = reactor.next_id();
+        reactor.register_fd(pair.ours.get(), socket_id, Waker(queue, socket_id));
+        const ReactorId timer_id = reactor.next_id();
+        reactor.add_timer(timer_id, Clock::now() + 3600s, Waker(queue, timer_id));
+
+        reactor.fail_for_test("injected failure");
+        std::vector<TaskId> woken;
+        while (woken.size() < 2) {
+            const std::vector<TaskId> ids = wait_for_ids(*queue);
+            woken.insert(woken.end(), ids.begin(), ids.end());
+        }
+        std::sort(woken.begin(), woken.end());
+        CHECK(woken == std::vector<TaskId>{socket_id, timer_id});
+        CHECK(reactor.registrations() == 0);
+
+        // The woken tasks poll again: each of these is what their futures would call.
+        CHECK_THROWS_WITH(reactor.set_waker(socket_id, Waker(queue, socket_id)),
+                          doctest::Contains("injected failure"));
+        CHECK_THROWS_WITH(reactor.add_timer(reactor.next_id(), Clock::now(), Waker(queue, 1)),
+                          doctest::Contains("reactor: stopped after an error"));
+        reactor.deregister(pair.ours.get(), socket_id); // still allowed: it only cleans up
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
 } // namespace
