@@ -11,10 +11,10 @@ std::string http_get_raw(const common::Endpoint& server, std::string_view path,
     const std::string target = server.to_string();
 
     // Blocks until the TCP handshake completes (or is refused). On loopback that is microseconds;
-    // against a distant host it is a network round trip during which this thread does nothing.
-    // Simplification: connect itself has no timeout here. A host that drops SYNs would keep us
-    // in connect for the kernel's retry time (about two minutes), not for `deadline`.
-    common::Fd socket = common::connect_tcp(server);
+    // against a distant host it is a network round trip during which this thread does nothing. A
+    // server whose accept queue is full drops the handshake, and the kernel would retry it for
+    // minutes: the deadline bounds the connect too (connect_tcp's timeout).
+    common::Fd socket = common::connect_tcp(server, deadline);
 
     // The receive timeout is the whole of this chapter's deadline. It bounds each read() call,
     // not the sum of them: a server that sends one byte just before every timeout could keep us

@@ -195,8 +195,7 @@ int run_demo(const common::Options& opts) {
     return 0;
 }
 
-// ---- load mode
-// ------------------------------------------------------------------------------------
+// ---- load mode ---------------------------------------------------------------------------------
 
 int run_load_mode(const common::Options& opts) {
     // Load mode: the embedded server (if any) is quiet and announced on stderr, so stdout carries

@@ -39,10 +39,14 @@ LoadRun run_load_client(const common::Endpoint& server, std::size_t requests, lo
 
     // Phase 1: start every request, as the demo does. connect_tcp blocks until the handshake is
     // done, which on loopback is a few microseconds; the waiting that matters (the server's delay)
-    // happens in phase 2, for all connections at once.
+    // happens in phase 2, for all connections at once. A server that stops accepting (its accept
+    // queue full) would leave a blocking connect in the kernel's SYN retries for minutes, so each
+    // connect is bounded by what is left of the deadline. (A non-blocking connect waited on for
+    // EPOLLOUT would not block at all; the book connects blocking, and so do we.)
     for (std::size_t i = 0; i < requests; ++i) {
         try {
-            common::Fd stream = common::connect_tcp(server);
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(give_up - Clock::now());
+            common::Fd stream = common::connect_tcp(server, left);
             common::set_nonblocking(stream.get());
             // write_all on a non-blocking socket would fail with EAGAIN if the send buffer were
             // full; a fresh socket's buffer takes the ~60-byte request whole, as in the book.

@@ -52,9 +52,12 @@ int run_demo(const common::Options& opts) {
         const std::string message = "request-" + std::to_string(i);
         const std::string request = common::get_request(common::delay_path(delay, message));
 
-        // As the book does: a blocking connect (on loopback it completes at once), then
-        // non-blocking mode, so that no read can ever put this one thread to sleep on one socket.
-        common::Fd stream = common::connect_tcp(server.endpoint());
+        // As the book does: a blocking connect (on loopback it completes at once, and the run's
+        // deadline bounds it if the server stops accepting), then non-blocking mode, so that no
+        // read can ever put this one thread to sleep on one socket.
+        common::Fd stream = common::connect_tcp(
+            server.endpoint(),
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()));
         common::set_nonblocking(stream.get());
         // write_all on a non-blocking socket would fail with EAGAIN if the send buffer were full;
         // a fresh socket's buffer takes the ~60-byte request whole, as in the book.

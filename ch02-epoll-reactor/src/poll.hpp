@@ -106,6 +106,8 @@ private:
 // ready, the blocked epoll_wait returns with it.
 class Registry {
 public:
+    // mio's and the book's `register`; that word is a reserved keyword in C++, hence `register_fd`.
+    //
     // Starts watching `fd`. With Interest::edge_triggered(), an event is reported when readiness
     // *changes* (new data arrived), not while it lasts. The reader must therefore read until
     // read() says EAGAIN before waiting again: data left in the socket raises no new event, and a

@@ -1,7 +1,8 @@
 // Tests of the program itself, run as a child process: the demo's answers arrive in reverse order
 // and it ends with FINISHED; load mode prints exactly one summary line showing one thread; a
 // silent server ends in "timed out", a refused one in the connect error, both with exit status 1.
-// The child's end is awaited with a pidfd in a ch02 Poll, so even a hung program cannot hang this.
+// common's run_child waits for the child with a bounded poll(2) on a pidfd and kills it at the
+// limit, so even a hung program cannot hang this.
 #include "ch02-epoll-reactor/src/poll.hpp"
 
 #include <common/error.hpp>

@@ -49,8 +49,10 @@ PollState<std::string> HttpGetFuture::poll() {
 void HttpGetFuture::start() {
     // As in the book: connect with a *blocking* socket, then switch it to non-blocking. It is a
     // simplification: on loopback connect takes microseconds, but over a real network it would
-    // stall the whole thread for a round trip. A real runtime starts a non-blocking connect and
-    // waits for the socket to become writable (one more state in this future).
+    // stall the whole thread for a round trip (and against a server whose accept queue is full,
+    // for up to connect_tcp's 10 s timeout, which block_on's deadline cannot shorten). A real
+    // runtime starts a non-blocking connect and waits for the socket to become writable (one
+    // more state here).
     stream_ = common::connect_tcp(server_);
     common::set_nonblocking(stream_.get());
 

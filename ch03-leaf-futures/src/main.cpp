@@ -46,10 +46,9 @@ ch03::Coroutine::HttpGet getter(ch03::Http& http) {
     return [&http](std::string path) { return http.get(std::move(path)); };
 }
 
-// ---- part 1: the book's chapter 7 a-coroutine main
-// ------------------------------------------------ Nothing here knows when a response arrives, so
-// the loop asks every 100 ms: busy polling. The sleep only keeps the output short; without it the
-// loop would burn a whole core asking.
+// ---- part 1: the book's chapter 7 a-coroutine main -------------------------------------------
+// Nothing here knows when a response arrives, so the loop asks every 100 ms: busy polling. The
+// sleep only keeps the output short; without it the loop would burn a whole core asking.
 void busy_polling_main(const common::Endpoint& server, const common::Options& opts) {
     common::println("");
     common::println("== 1. The book's main (ch. 7, a-coroutine): poll, 'Schedule other tasks', "
@@ -95,8 +94,7 @@ void block_on_main(const common::Endpoint& server, const common::Options& opts) 
                     " wakes from epoll_wait)");
 }
 
-// ---- part 3: several requests, one after another and then all at once
-// -----------------------------
+// ---- part 3: several requests, one after another and then all at once ------------------------
 void sequential_versus_join_all(const common::Endpoint& server, const common::Options& opts) {
     // Decreasing delays, as in chapter 2: the last request is answered first.
     const long delays[] = {500, 400, 300, 200, 100};
@@ -150,10 +148,9 @@ int run_demo(const common::Options& opts) {
     return 0;
 }
 
-// ---- load mode
-// ------------------------------------------------------------------------------------ One load
-// request: the HttpGetFuture for request `index`, plus the check of its body. A non-leaf future
-// too, and one that never throws: a failed request is counted in the tally and reported as
+// ---- load mode ---------------------------------------------------------------------------------
+// One load request: the HttpGetFuture for request `index`, plus the check of its body. A non-leaf
+// future too, and one that never throws: a failed request is counted in the tally and reported as
 // ready(false), so one bad answer does not end the other N-1 requests (a join_all child that
 // throws ends the join_all).
 class LoadRequest final : public ch03::Future<bool> {
@@ -202,6 +199,8 @@ int run_load(const common::Options& opts) {
     ch03::Http http(runtime.registry(), target.endpoint(), ch03::Announce::No);
     common::LoadTally tally;
 
+    // One flag per request, set by its LoadRequest when it settles. unsigned char, not bool:
+    // std::vector<bool> packs its elements into bits, so it has no bool& to give each request.
     std::vector<unsigned char> finished(opts.requests, 0);
     std::vector<std::unique_ptr<ch03::Future<bool>>> requests;
     requests.reserve(opts.requests);

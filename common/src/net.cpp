@@ -4,6 +4,7 @@
 #include "common/error.hpp"
 #include "common/http.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <charconv>
@@ -64,19 +65,36 @@ std::string label(std::string_view call, std::string_view target) {
 
 } // namespace
 
-Fd connect_tcp(const Endpoint& to) {
+namespace {
+
+void set_send_timeout(int fd, std::chrono::milliseconds timeout) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    if (::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+        throw_errno("setsockopt SO_SNDTIMEO");
+    }
+}
+
+} // namespace
+
+Fd connect_tcp(const Endpoint& to, std::chrono::milliseconds timeout) {
     const sockaddr_in addr = to_sockaddr(to);
     Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) {
         throw_errno("socket");
     }
-    int rc;
-    do {
-        rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-    } while (rc != 0 && errno == EINTR);
-    if (rc != 0) {
+    set_send_timeout(fd.get(), std::max(timeout, std::chrono::milliseconds(1)));
+    // Not retried on EINTR: a blocking connect interrupted by a signal goes on in the background,
+    // and calling connect again would only report EALREADY. Our programs install no signal
+    // handlers, so this does not happen; if it did, the error would say so.
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        if (errno == EINPROGRESS || errno == EAGAIN) {
+            throw std::runtime_error("connect " + to.to_string() + ": timed out");
+        }
         throw_errno("connect", to.to_string());
     }
+    set_send_timeout(fd.get(), std::chrono::milliseconds(0)); // 0: blocking sends wait as usual
     // The requests are tiny and written in one go; Nagle's algorithm would only add latency.
     const int one = 1;
     ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

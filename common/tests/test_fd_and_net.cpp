@@ -15,8 +15,10 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -151,6 +153,44 @@ TEST_CASE("connect_tcp to a port that is bound but not listening is refused, nam
         }
     }
     // The failed connect's socket was closed, and so was the RefusedPort's.
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("connect_tcp gives up at its timeout when the server's accept queue is full") {
+    // A server that listens but never accepts: once its small accept queue is full, the kernel
+    // drops further handshakes and a blocking connect would wait through minutes of SYN retries.
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        common::Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        REQUIRE(listener);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(listener.get(), 0) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        const common::Endpoint where{"127.0.0.1", ntohs(addr.sin_port)};
+
+        // Fill the queue: connects succeed until it is full, then one times out. Bounded: a queue
+        // of backlog 0 holds one or two connections, never sixteen.
+        std::vector<common::Fd> queued;
+        bool timed_out = false;
+        std::chrono::steady_clock::duration waited{};
+        for (int i = 0; i < 16 && !timed_out; ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            try {
+                queued.push_back(common::connect_tcp(where, std::chrono::milliseconds(200)));
+            } catch (const std::runtime_error& e) {
+                waited = std::chrono::steady_clock::now() - start;
+                CHECK(std::string(e.what()) == "connect " + where.to_string() + ": timed out");
+                timed_out = true;
+            }
+        }
+        CHECK(timed_out);
+        CHECK(waited >= std::chrono::milliseconds(190));
+        CHECK(waited < std::chrono::seconds(5));
+    }
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 

@@ -23,9 +23,18 @@ struct Endpoint {
 // Parses "HOST:PORT" (PORT 1..65535). Throws std::invalid_argument with a readable reason.
 Endpoint parse_endpoint(std::string_view text);
 
+// How long connect_tcp waits at most, unless told otherwise.
+inline constexpr std::chrono::milliseconds kDefaultConnectTimeout{10'000};
+
 // Blocking connect, as the book does before it switches the stream to non-blocking. Throws
-// std::system_error "connect HOST:PORT: <reason>".
-Fd connect_tcp(const Endpoint& to);
+// std::system_error "connect HOST:PORT: <reason>", or std::runtime_error
+// "connect HOST:PORT: timed out" after `timeout`.
+//
+// Why a timeout on loopback: a connect to a listening socket normally completes at once, but when
+// the server's accept queue is full the kernel drops the handshake and retries it for minutes. A
+// run's deadline must bound that too, so the wait is limited (SO_SNDTIMEO, which Linux applies to
+// a blocking connect) and the socket is left without a send timeout afterwards.
+Fd connect_tcp(const Endpoint& to, std::chrono::milliseconds timeout = kDefaultConnectTimeout);
 
 // O_NONBLOCK on: reads and writes return EAGAIN instead of waiting.
 void set_nonblocking(int fd);
