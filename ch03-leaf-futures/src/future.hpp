@@ -41,8 +41,10 @@ public:
     bool is_ready() const { return value_.has_value(); }
 
     // The value of a ready state. Asking a NotReady state for its value is a bug in the caller.
+    // On a temporary (`future.poll().value()`) the value is moved out and returned by value, so
+    // `auto&& v = f.poll().value();` cannot dangle when the temporary PollState dies.
     T& value() & { return checked(); }
-    T&& value() && { return std::move(checked()); }
+    T value() && { return std::move(checked()); }
 
 private:
     T& checked() {
