@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <sstream>
 
 namespace common {
@@ -129,6 +130,10 @@ int run_program(int argc, const char* const* argv, const ProgramInfo& info,
             return 0;
         }
         return body(opts);
+    } catch (const std::bad_alloc&) {
+        // what() would say only "std::bad_alloc"; say it in words a reader acts on.
+        eprintln("error: memory: out of memory (try fewer requests)");
+        return 1;
     } catch (const std::exception& e) {
         eprintln(std::string("error: ") + e.what());
         return 1;
