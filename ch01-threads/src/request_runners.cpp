@@ -7,6 +7,8 @@
 #include <common/resources.hpp>
 
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 
 namespace ch01 {
@@ -60,15 +62,16 @@ RunReport fetch_with_threads(const common::Endpoint& server, std::span<const Req
     {
         // std::jthread rather than std::thread: it joins when destroyed. If creating thread k
         // throws (the system is out of threads), the k threads already running are joined as the
-        // vector unwinds, instead of std::terminate for a joinable std::thread. This chapter's
-        // load mode goes further and reports that failure; see load.hpp.
+        // vector unwinds, instead of std::terminate for a joinable std::thread, and the exception
+        // goes on to the caller, naming the request it was for. (This chapter's load mode goes
+        // further: it stops creating threads but lets the started requests finish; see load.hpp.)
         std::vector<std::jthread> threads;
         threads.reserve(requests.size());
         for (std::size_t i = 0; i < requests.size(); ++i) {
             // Captures: `requests`, `server`, `mutex`, `report` and `gauge` outlive every thread,
             // because the threads are joined at the end of this block, before any of them is
             // destroyed. `i` is captured by value: the loop moves on while the thread runs.
-            threads.emplace_back([&, i] {
+            auto request_thread = [&, i] {
                 const common::ThreadGauge::Scope working(gauge);
                 Answer answer{i, {}, nullptr, {}};
                 try {
@@ -85,13 +88,22 @@ RunReport fetch_with_threads(const common::Endpoint& server, std::span<const Req
                         on_answer(answer);
                     } catch (...) {
                         if (answer.ok()) {
+                            // A failed answer has no body, as Answer promises.
                             answer.error = std::current_exception();
+                            answer.body.clear();
                         }
                     }
                 }
                 // Cannot throw: the capacity was reserved before any thread started.
                 report.answers.push_back(std::move(answer));
-            });
+            };
+            try {
+                threads.emplace_back(std::move(request_thread));
+            } catch (const std::system_error& e) {
+                // On its own the error says only "Resource temporarily unavailable"; add which
+                // request's thread it was. The error code is kept (EAGAIN: out of threads).
+                throw std::system_error(e.code(), "thread for request " + std::to_string(i));
+            }
             ++report.threads_created;
         }
         // Leaving the block joins every thread, in creation order. Joining an early finisher

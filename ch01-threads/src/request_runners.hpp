@@ -48,7 +48,8 @@ struct RunReport {
 // Called once per answer, as soon as it arrives. In the threaded runner it is called from the
 // request threads, one at a time (under the runner's lock), so printing from it cannot
 // interleave and the printed order is the arrival order. In the threaded runner an exception it
-// throws becomes that answer's error; in the sequential one it propagates to the caller.
+// throws becomes that answer's error (and the body is dropped, as for any failure); in the
+// sequential one it propagates to the caller.
 using AnswerCallback = std::function<void(const Answer&)>;
 
 // One request after another on the calling thread. Each http_get blocks until its answer is in,
@@ -61,7 +62,9 @@ RunReport fetch_sequentially(const common::Endpoint& server, std::span<const Req
 // One thread per request, all started at once, then joined. Each thread still blocks in its own
 // http_get, but they block *at the same time*, so the waits overlap. A failing request does not
 // stop the others: its exception is stored in its Answer (an exception cannot cross a thread
-// boundary by itself; escaping a thread's function would end the whole program).
+// boundary by itself; escaping a thread's function would end the whole program). When a thread
+// cannot be created, the threads already started are joined and std::system_error
+// "thread for request <i>: <why>" is thrown (<why>: usually "Resource temporarily unavailable").
 RunReport fetch_with_threads(const common::Endpoint& server, std::span<const Request> requests,
                              std::chrono::milliseconds deadline,
                              const AnswerCallback& on_answer = {});

@@ -1,6 +1,7 @@
 // Tests of the two ways ch01 makes a list of requests (src/request_runners.hpp): one after another
 // (time = the sum of the delays) and one std::thread each (time = the largest delay), with every
-// answer checked, failures carried out of the threads, and nothing left open.
+// answer checked, failures carried out of the threads (a thread that cannot be created included),
+// and nothing left open.
 #include "ch01-threads/src/request_runners.hpp"
 
 #include <common/delay_server.hpp>
@@ -12,9 +13,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <pthread.h>
 
 using namespace std::chrono_literals;
 
@@ -157,6 +161,61 @@ TEST_CASE("a refused connection comes out of the threads as the original std::sy
         // Sequentially the same failure is simply thrown by the call.
         CHECK_THROWS_AS(ch01::fetch_sequentially(refused.endpoint(), requests, 5s),
                         std::system_error);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("a callback that throws turns a good answer into a failure without a body") {
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        common::DelayServer server;
+        const auto requests = requests_with_delays({0, 0});
+        const ch01::RunReport report = ch01::fetch_with_threads(
+            server.endpoint(), requests, 5s, [](const ch01::Answer& answer) {
+                if (answer.index == 0) {
+                    throw std::runtime_error("the callback failed");
+                }
+            });
+        REQUIRE(report.answers.size() == 2);
+        for (const ch01::Answer& answer : report.answers) {
+            CHECK(answer.ok() == (answer.index == 1));
+            // Answer's promise: the checked body of a 200 answer, empty on failure.
+            CHECK(answer.body == (answer.ok() ? requests[answer.index].message : ""));
+        }
+        CHECK_THROWS_WITH_AS(report.rethrow_first_error(), "the callback failed",
+                             std::runtime_error);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("a thread that cannot be created is an error that names its request") {
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        const common::test::RefusedPort refused;
+        const auto requests = requests_with_delays({10, 10});
+        // std::jthread takes the process's default thread attributes. A default stack of 128 TiB
+        // (the whole user address space of x86-64) cannot be mapped, so thread creation fails with
+        // EAGAIN — the error a real thread limit gives — without touching any real limit.
+        pthread_attr_t saved;
+        REQUIRE(pthread_getattr_default_np(&saved) == 0);
+        pthread_attr_t huge;
+        REQUIRE(pthread_getattr_default_np(&huge) == 0);
+        REQUIRE(pthread_attr_setstacksize(&huge, std::size_t{1} << 47) == 0);
+        REQUIRE(pthread_setattr_default_np(&huge) == 0);
+        std::string what;
+        std::error_code code;
+        try {
+            ch01::fetch_with_threads(refused.endpoint(), requests, 5s);
+        } catch (const std::system_error& e) {
+            what = e.what();
+            code = e.code();
+        }
+        REQUIRE(pthread_setattr_default_np(&saved) == 0);
+        pthread_attr_destroy(&huge);
+        pthread_attr_destroy(&saved);
+
+        CHECK(what == "thread for request 0: Resource temporarily unavailable");
+        CHECK(code == std::errc::resource_unavailable_try_again); // the original code, kept
     }
     CHECK(common::test::open_descriptor_count() == baseline);
 }

@@ -7,6 +7,7 @@
 #include <common/fd.hpp>
 #include <common/http.hpp>
 
+#include <cassert>
 #include <exception>
 #include <string>
 #include <utility>
@@ -74,6 +75,9 @@ LoadRun run_load_client(const common::Endpoint& server, std::size_t requests, lo
         ++run.polls;
         for (const Event event : events) {
             const std::size_t i = event.token().value;
+            // In range: epoll only hands back tokens we registered, and phase 1 registered each
+            // socket under its own index i < requests; nothing else (no waker) shares this Poll.
+            assert(i < connections.size());
             Connection& connection = connections[i];
             if (!connection.stream) {
                 continue; // finished already: a repeated notification must not count twice

@@ -103,90 +103,108 @@ TEST_CASE("the handler prints the event and the response, and completes the requ
 
 TEST_CASE("a repeated event for a finished request does not count it twice (the original's bug "
           "#4)") {
-    Poll poll;
-    Recorded recorded;
-    auto first = ch02::test::tcp_pair();
-    auto second = ch02::test::tcp_pair();
-    poll.registry().register_fd(first.near.get(), Token{0}, kEdgeReadable);
-    poll.registry().register_fd(second.near.get(), Token{1}, kEdgeReadable);
-    recorded.handler.add(Token{0}, std::move(first.near), "request-0");
-    recorded.handler.add(Token{1}, std::move(second.near), "request-1");
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        Recorded recorded;
+        auto first = ch02::test::tcp_pair();
+        auto second = ch02::test::tcp_pair();
+        poll.registry().register_fd(first.near.get(), Token{0}, kEdgeReadable);
+        poll.registry().register_fd(second.near.get(), Token{1}, kEdgeReadable);
+        recorded.handler.add(Token{0}, std::move(first.near), "request-0");
+        recorded.handler.add(Token{1}, std::move(second.near), "request-1");
 
-    ch02::test::send_text(first.far, ok_response("request-0"));
-    first.far.reset();
-    const Event event = next_event(poll);
-    REQUIRE(event.token() == Token{0});
-    CHECK(recorded.handler.handle(event));
+        ch02::test::send_text(first.far, ok_response("request-0"));
+        first.far.reset();
+        const Event event = next_event(poll);
+        REQUIRE(event.token() == Token{0});
+        CHECK(recorded.handler.handle(event));
 
-    // The same notification again, twice, and once more as a bare EPOLLIN|EPOLLRDHUP: the book's
-    // loop would have counted 3 more handled events and stopped with request-1 unanswered.
-    CHECK_FALSE(recorded.handler.handle(event));
-    CHECK_FALSE(recorded.handler.handle(event));
-    CHECK_FALSE(recorded.handler.handle(fake_event(0, EPOLLIN | EPOLLRDHUP)));
-    CHECK(recorded.handler.handled() == 1);
-    CHECK_FALSE(recorded.handler.finished());
-    CHECK(recorded.handler.unfinished() == "request-1");
-    CHECK(recorded.printed("(request-0 was already handled: a repeated notification, ignored)"));
+        // The same notification again, twice, and once more as a bare EPOLLIN|EPOLLRDHUP: the
+        // book's loop would have counted 3 more handled events and stopped with request-1
+        // unanswered.
+        CHECK_FALSE(recorded.handler.handle(event));
+        CHECK_FALSE(recorded.handler.handle(event));
+        CHECK_FALSE(recorded.handler.handle(fake_event(0, EPOLLIN | EPOLLRDHUP)));
+        CHECK(recorded.handler.handled() == 1);
+        CHECK_FALSE(recorded.handler.finished());
+        CHECK(recorded.handler.unfinished() == "request-1");
+        CHECK(
+            recorded.printed("(request-0 was already handled: a repeated notification, ignored)"));
 
-    // request-1 still completes normally.
-    ch02::test::send_text(second.far, ok_response("request-1"));
-    second.far.reset();
-    CHECK(recorded.handler.handle(next_event(poll)));
-    CHECK(recorded.handler.handled() == 2);
-    CHECK(recorded.handler.finished());
+        // request-1 still completes normally.
+        ch02::test::send_text(second.far, ok_response("request-1"));
+        second.far.reset();
+        CHECK(recorded.handler.handle(next_event(poll)));
+        CHECK(recorded.handler.handled() == 2);
+        CHECK(recorded.handler.finished());
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("a spurious event finds nothing to read and counts nothing") {
-    Poll poll;
-    Recorded recorded;
-    auto pair = ch02::test::tcp_pair();
-    poll.registry().register_fd(pair.near.get(), Token{0}, kEdgeReadable);
-    recorded.handler.add(Token{0}, std::move(pair.near), "request-0");
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        Recorded recorded;
+        auto pair = ch02::test::tcp_pair();
+        poll.registry().register_fd(pair.near.get(), Token{0}, kEdgeReadable);
+        recorded.handler.add(Token{0}, std::move(pair.near), "request-0");
 
-    // Readiness claimed, but no byte has been sent: the read says EAGAIN, and that is fine.
-    CHECK_FALSE(recorded.handler.handle(fake_event(0, EPOLLIN)));
-    CHECK(recorded.handler.handled() == 0);
-    // A token the handler never gave out is ignored too.
-    CHECK_FALSE(recorded.handler.handle(fake_event(99, EPOLLIN)));
+        // Readiness claimed, but no byte has been sent: the read says EAGAIN, and that is fine.
+        CHECK_FALSE(recorded.handler.handle(fake_event(0, EPOLLIN)));
+        CHECK(recorded.handler.handled() == 0);
+        // A token the handler never gave out is ignored too.
+        CHECK_FALSE(recorded.handler.handle(fake_event(99, EPOLLIN)));
 
-    // The stream is still open and usable: the real answer completes the request.
-    ch02::test::send_text(pair.far, ok_response("request-0"));
-    pair.far.reset();
-    CHECK(recorded.handler.handle(next_event(poll)));
-    CHECK(recorded.handler.handled() == 1);
+        // The stream is still open and usable: the real answer completes the request.
+        ch02::test::send_text(pair.far, ok_response("request-0"));
+        pair.far.reset();
+        CHECK(recorded.handler.handle(next_event(poll)));
+        CHECK(recorded.handler.handled() == 1);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("an event that brings part of the response counts nothing, the next edge completes it") {
-    Poll poll;
-    Recorded recorded;
-    auto pair = ch02::test::tcp_pair();
-    poll.registry().register_fd(pair.near.get(), Token{0}, kEdgeReadable);
-    recorded.handler.add(Token{0}, std::move(pair.near), "request-0");
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        Recorded recorded;
+        auto pair = ch02::test::tcp_pair();
+        poll.registry().register_fd(pair.near.get(), Token{0}, kEdgeReadable);
+        recorded.handler.add(Token{0}, std::move(pair.near), "request-0");
 
-    const std::string response = ok_response("request-0");
-    ch02::test::send_text(pair.far, response.substr(0, 20));
-    CHECK_FALSE(recorded.handler.handle(next_event(poll)));
-    CHECK(recorded.handler.handled() == 0);
+        const std::string response = ok_response("request-0");
+        ch02::test::send_text(pair.far, response.substr(0, 20));
+        CHECK_FALSE(recorded.handler.handle(next_event(poll)));
+        CHECK(recorded.handler.handled() == 0);
 
-    ch02::test::send_text(pair.far, response.substr(20));
-    pair.far.reset();
-    CHECK(recorded.handler.handle(next_event(poll)));
-    CHECK(recorded.printed("request-0"));
+        ch02::test::send_text(pair.far, response.substr(20));
+        pair.far.reset();
+        CHECK(recorded.handler.handle(next_event(poll)));
+        CHECK(recorded.printed("request-0"));
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("when the close arrives with the data, the handler reads the data before it closes") {
-    Poll poll;
-    Recorded recorded;
-    auto pair = ch02::test::tcp_pair();
-    poll.registry().register_fd(pair.near.get(), Token{0}, kEdgeReadable);
-    recorded.handler.add(Token{0}, std::move(pair.near), "request-0");
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        Recorded recorded;
+        auto pair = ch02::test::tcp_pair();
+        poll.registry().register_fd(pair.near.get(), Token{0}, kEdgeReadable);
+        recorded.handler.add(Token{0}, std::move(pair.near), "request-0");
 
-    ch02::test::send_text(pair.far, ok_response("request-0"));
-    pair.far.reset();
-    const Event event = next_event(poll);
-    CHECK(event.is_read_closed()); // EPOLLRDHUP already, with the whole answer unread
-    CHECK(recorded.handler.handle(event));
-    CHECK(recorded.printed("request-0")); // the body was read, not dropped with the close
+        ch02::test::send_text(pair.far, ok_response("request-0"));
+        pair.far.reset();
+        const Event event = next_event(poll);
+        CHECK(event.is_read_closed()); // EPOLLRDHUP already, with the whole answer unread
+        CHECK(recorded.handler.handle(event));
+        CHECK(recorded.printed("request-0")); // the body was read, not dropped with the close
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("a response trickled one byte at a time is assembled across many edges") {
@@ -220,40 +238,49 @@ TEST_CASE("a response trickled one byte at a time is assembled across many edges
 }
 
 TEST_CASE("a bad answer is an error that names the request") {
-    Poll poll;
-    Recorded recorded;
-    std::vector<ch02::test::SocketPair> pairs;
-    const std::string answers[] = {
-        ok_response("request-9"),                              // someone else's body
-        "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n", // not a 200
-        "",                                                    // closed without answering
-    };
-    for (std::uint64_t i = 0; i < 3; ++i) {
-        pairs.push_back(ch02::test::tcp_pair());
-        poll.registry().register_fd(pairs[i].near.get(), Token{i}, kEdgeReadable);
-        recorded.handler.add(Token{i}, std::move(pairs[i].near), "request-" + std::to_string(i));
-    }
-    for (std::uint64_t i = 0; i < 3; ++i) {
-        CAPTURE(i);
-        ch02::test::send_text(pairs[i].far, answers[i]);
-        pairs[i].far.reset();
-        const Event event = next_event(poll);
-        REQUIRE(event.token() == Token{i});
-        try {
-            recorded.handler.handle(event);
-            FAIL("a bad answer must throw");
-        } catch (const std::runtime_error& e) {
-            CHECK(std::string(e.what()).starts_with("request-" + std::to_string(i) + ": "));
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        Recorded recorded;
+        std::vector<ch02::test::SocketPair> pairs;
+        const std::string answers[] = {
+            ok_response("request-9"),                              // someone else's body
+            "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n", // not a 200
+            "",                                                    // closed without answering
+        };
+        for (std::uint64_t i = 0; i < 3; ++i) {
+            pairs.push_back(ch02::test::tcp_pair());
+            poll.registry().register_fd(pairs[i].near.get(), Token{i}, kEdgeReadable);
+            recorded.handler.add(Token{i}, std::move(pairs[i].near),
+                                 "request-" + std::to_string(i));
         }
+        for (std::uint64_t i = 0; i < 3; ++i) {
+            CAPTURE(i);
+            ch02::test::send_text(pairs[i].far, answers[i]);
+            pairs[i].far.reset();
+            const Event event = next_event(poll);
+            REQUIRE(event.token() == Token{i});
+            try {
+                recorded.handler.handle(event);
+                FAIL("a bad answer must throw");
+            } catch (const std::runtime_error& e) {
+                CHECK(std::string(e.what()).starts_with("request-" + std::to_string(i) + ": "));
+            }
+        }
+        CHECK(recorded.handler.handled() == 0);
     }
-    CHECK(recorded.handler.handled() == 0);
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("add() insists on tokens in order, because the token is the index") {
-    Recorded recorded;
-    auto pair = ch02::test::tcp_pair();
-    CHECK_THROWS_AS(recorded.handler.add(Token{1}, std::move(pair.near), "request-1"),
-                    std::invalid_argument);
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Recorded recorded;
+        auto pair = ch02::test::tcp_pair();
+        CHECK_THROWS_AS(recorded.handler.add(Token{1}, std::move(pair.near), "request-1"),
+                        std::invalid_argument);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("several sockets become ready in delay order, all on one thread") {

@@ -298,12 +298,16 @@ TEST_CASE("deregistration stops events, and deregistering twice is an error") {
 }
 
 TEST_CASE("registering a descriptor twice is an error, not a second registration") {
-    Poll poll;
-    auto pair = ch02::test::tcp_pair();
-    poll.registry().register_fd(pair.near.get(), Token{1}, kEdgeReadable);
-    CHECK_THROWS_AS(poll.registry().register_fd(pair.near.get(), Token{2}, kEdgeReadable),
-                    std::system_error);
-    CHECK_THROWS_AS(poll.registry().reregister(-1, Token{2}, kEdgeReadable), std::system_error);
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        auto pair = ch02::test::tcp_pair();
+        poll.registry().register_fd(pair.near.get(), Token{1}, kEdgeReadable);
+        CHECK_THROWS_AS(poll.registry().register_fd(pair.near.get(), Token{2}, kEdgeReadable),
+                        std::system_error);
+        CHECK_THROWS_AS(poll.registry().reregister(-1, Token{2}, kEdgeReadable), std::system_error);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("re-registration changes the interest and the token") {
@@ -445,12 +449,16 @@ TEST_CASE("a Poll is move-only and its epoll descriptor is closed exactly once")
 }
 
 TEST_CASE("a very long timeout is accepted (no overflow), and an empty Events still holds one") {
-    Poll poll;
-    auto pair = ch02::test::tcp_pair();
-    poll.registry().register_fd(pair.near.get(), Token{1}, kEdgeReadable);
-    ch02::test::send_text(pair.far, "x");
-    Events events(0);
-    CHECK(events.capacity() == 1);
-    poll.poll(events, std::chrono::milliseconds::max()); // returns at once: data is ready
-    CHECK(tokens_of(events) == std::vector<std::uint64_t>{1});
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        auto pair = ch02::test::tcp_pair();
+        poll.registry().register_fd(pair.near.get(), Token{1}, kEdgeReadable);
+        ch02::test::send_text(pair.far, "x");
+        Events events(0);
+        CHECK(events.capacity() == 1);
+        poll.poll(events, std::chrono::milliseconds::max()); // returns at once: data is ready
+        CHECK(tokens_of(events) == std::vector<std::uint64_t>{1});
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }

@@ -98,29 +98,33 @@ TEST_CASE("a wake between the poll's return and reset() is consumed by the reset
     // This pins down the rule documented at PollWaker::reset(). epoll re-checks the eventfd
     // before it reports an edge, so a wake whose write is undone by a later reset() raises no
     // event: the poller must find that wake's work by looking *after* its reset.
-    Poll poll;
-    const PollWaker waker(poll.registry(), kWakeToken);
-    Events events(4);
-    std::atomic<int> work{0}; // what a real poller would find in its queue
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        const PollWaker waker(poll.registry(), kWakeToken);
+        Events events(4);
+        std::atomic<int> work{0}; // what a real poller would find in its queue
 
-    work.fetch_add(1);
-    waker.wake();
-    poll.poll(events, 10s);
-    REQUIRE(tokens_of(events) == std::vector<std::uint64_t>{kWakeToken.value});
-    work.fetch_add(1);
-    waker.wake(); // lands after the poller saw the token, before its reset
-    waker.reset();
-    CHECK(work.exchange(0) == 2); // looked after the reset: both pieces of work are found
-    poll.poll(events, 50ms);
-    CHECK(events.empty()); // the second wake was consumed by the reset, no event for it
+        work.fetch_add(1);
+        waker.wake();
+        poll.poll(events, 10s);
+        REQUIRE(tokens_of(events) == std::vector<std::uint64_t>{kWakeToken.value});
+        work.fetch_add(1);
+        waker.wake(); // lands after the poller saw the token, before its reset
+        waker.reset();
+        CHECK(work.exchange(0) == 2); // looked after the reset: both pieces of work are found
+        poll.poll(events, 50ms);
+        CHECK(events.empty()); // the second wake was consumed by the reset, no event for it
 
-    // A wake after the reset is reported.
-    work.fetch_add(1);
-    waker.wake();
-    poll.poll(events, 10s);
-    CHECK(tokens_of(events) == std::vector<std::uint64_t>{kWakeToken.value});
-    waker.reset();
-    CHECK(work.exchange(0) == 1);
+        // A wake after the reset is reported.
+        work.fetch_add(1);
+        waker.wake();
+        poll.poll(events, 10s);
+        CHECK(tokens_of(events) == std::vector<std::uint64_t>{kWakeToken.value});
+        waker.reset();
+        CHECK(work.exchange(0) == 1);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("many threads may wake the same poller at once") {

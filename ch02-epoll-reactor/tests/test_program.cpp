@@ -3,9 +3,6 @@
 // silent server ends in "timed out", a refused one in the connect error, both with exit status 1.
 // common's run_child waits for the child with a bounded poll(2) on a pidfd and kills it at the
 // limit, so even a hung program cannot hang this.
-#include "ch02-epoll-reactor/src/poll.hpp"
-
-#include <common/error.hpp>
 #include <common/test_support/child_process.hpp>
 #include <common/test_support/misbehaving_server.hpp>
 #include <common/test_support/resources.hpp>
@@ -108,10 +105,15 @@ TEST_CASE("the demo against a server that never answers ends with 'timed out', e
 }
 
 TEST_CASE("the demo against a refused port prints the connect error, exit status 1") {
-    common::test::RefusedPort refused;
-    const Finished run = run_program({"--server", refused.endpoint().to_string()});
-    CHECK(run.status == 1);
-    CHECK(run.err == "error: connect " + refused.endpoint().to_string() + ": Connection refused\n");
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        common::test::RefusedPort refused;
+        const Finished run = run_program({"--server", refused.endpoint().to_string()});
+        CHECK(run.status == 1);
+        CHECK(run.err ==
+              "error: connect " + refused.endpoint().to_string() + ": Connection refused\n");
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("a bad --scale is a usage error") {

@@ -48,26 +48,34 @@ TEST_CASE("read_until_blocked drains everything available, across many reads") {
 }
 
 TEST_CASE("read_until_blocked stops a peer that sends more than the limit") {
-    auto pair = ch02::test::tcp_pair();
-    ch02::test::send_text(pair.far, std::string(200, 'x'));
-    pair.far.reset();
-    std::string got;
-    CHECK_THROWS_AS(ch02::read_until_blocked(pair.near.get(), got, 100), common::HttpError);
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        auto pair = ch02::test::tcp_pair();
+        ch02::test::send_text(pair.far, std::string(200, 'x'));
+        pair.far.reset();
+        std::string got;
+        CHECK_THROWS_AS(ch02::read_until_blocked(pair.near.get(), got, 100), common::HttpError);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
 
 TEST_CASE("read_until_blocked reports a reset connection as an error, not as end of stream") {
-    auto pair = ch02::test::tcp_pair();
-    // SO_LINGER {1, 0}: close sends RST instead of FIN, as the misbehaving server's Reset mode
-    // does.
-    linger abort_on_close{1, 0};
-    REQUIRE(::setsockopt(pair.far.get(), SOL_SOCKET, SO_LINGER, &abort_on_close,
-                         sizeof abort_on_close) == 0);
-    pair.far.reset();
-    std::string got;
-    try {
-        ch02::read_until_blocked(pair.near.get(), got, 1024);
-        FAIL("a reset connection must throw");
-    } catch (const std::system_error& e) {
-        CHECK(e.code().value() == ECONNRESET);
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        auto pair = ch02::test::tcp_pair();
+        // SO_LINGER {1, 0}: close sends RST instead of FIN, as the misbehaving server's Reset mode
+        // does.
+        linger abort_on_close{1, 0};
+        REQUIRE(::setsockopt(pair.far.get(), SOL_SOCKET, SO_LINGER, &abort_on_close,
+                             sizeof abort_on_close) == 0);
+        pair.far.reset();
+        std::string got;
+        try {
+            ch02::read_until_blocked(pair.near.get(), got, 1024);
+            FAIL("a reset connection must throw");
+        } catch (const std::system_error& e) {
+            CHECK(e.code().value() == ECONNRESET);
+        }
     }
+    CHECK(common::test::open_descriptor_count() == baseline);
 }
