@@ -45,7 +45,11 @@ class Timeout final : public Future<T> {
 public:
     Timeout(Reactor& reactor, std::unique_ptr<Future<T>> inner, std::chrono::milliseconds limit,
             std::string what)
-        : inner_(std::move(inner)), timer_(reactor, limit), what_(std::move(what)) {}
+        : inner_(std::move(inner)), timer_(reactor, limit), what_(std::move(what)) {
+        if (!inner_) {
+            throw std::invalid_argument("Timeout: no future to wait for");
+        }
+    }
 
     PollState<T> poll(const Waker& waker) override {
         if (!inner_) {

@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -45,11 +46,18 @@ FutureAwaiter<void> sleep_for(std::chrono::milliseconds duration);
 // has passed — the same reactor timer sleep_for waits on, raced against the operation (chapter 4's
 // Timeout polls both with the task's waker, so whichever comes first wakes the task). When the time
 // is up the inner operation is dropped, which closes its socket: a cancellation.
+// Throws std::logic_error for an awaiter that holds no future (moved from, or awaited already: a
+// finished awaiter has given its future back), rather than building a Timeout around nothing.
 template <class T>
 FutureAwaiter<T> with_timeout(FutureAwaiter<T> inner, std::chrono::milliseconds limit,
                               std::string what = "operation") {
+    std::unique_ptr<ch04::Future<T>> future = std::move(inner).release_future();
+    if (!future) {
+        throw std::logic_error(
+            "ch05: with_timeout on an empty awaiter (moved from, or awaited already?)");
+    }
     return FutureAwaiter<T>(std::make_unique<ch04::Timeout<T>>(
-        Runtime::current().reactor(), std::move(inner).release_future(), limit, std::move(what)));
+        Runtime::current().reactor(), std::move(future), limit, std::move(what)));
 }
 
 // A deadline around a whole coroutine: the Task runs inside a TaskFuture (with its own trampoline)

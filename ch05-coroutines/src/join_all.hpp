@@ -28,8 +28,10 @@ namespace detail {
 // Shared by the joining coroutine and its children. All of them run on one executor thread (spawn
 // puts the children on the executor of the joiner), so no lock is needed. A shared_ptr, because
 // the joiner may be destroyed before its children finish (say, by a with_timeout around it): the
-// children then finish into a state nobody reads, and their wake goes to a task that is gone,
-// which chapter 4's executor ignores.
+// children then finish into a state nobody reads, and the last one's wake is a false wakeup —
+// either for a task that is gone (chapter 4's executor ignores the id) or, under with_timeout, for
+// the outer task whose waker the JoinFuture was polled with, which re-polls whatever leaf it now
+// waits on and finds nothing new.
 template <class T>
 struct JoinState {
     explicit JoinState(std::size_t n) : remaining(n) {

@@ -25,12 +25,20 @@ struct LoadRun {
 
 // Makes `requests` concurrent `GET common::load_path(delay_ms, i)` to `server`, request i spawned
 // as a coroutine task on executor i % executors, and checks every answer with `tally` (each
-// request is checked or failed exactly once, without printing). Every request awaits its GET under
+// request is checked or failed exactly once, without printing: should an executor break down, the
+// requests it had not settled fail with "executor: <cause>"). Every request awaits its GET under
 // with_timeout for `deadline`, counted from the start: a request still open then fails with
 // "deadline: timed out". Creates the Runtime it needs, so none may exist when it is called.
 // Returns when every request is done; a failing connection is a failed request, not an exception.
 LoadRun run_load(const common::Endpoint& server, std::size_t requests, long delay_ms,
                  std::size_t executors, std::chrono::milliseconds deadline,
                  common::LoadTally& tally);
+
+namespace detail {
+// The size in bytes of one load request's coroutine frame — the object load mode keeps ten
+// thousand of. Creates one request task without running it (tasks are lazy) and reads the size
+// its promise's operator new was asked for. For the test that reproduces the README's table.
+std::size_t load_request_frame_size();
+} // namespace detail
 
 } // namespace ch05

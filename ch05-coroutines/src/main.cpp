@@ -16,8 +16,11 @@
 #include <common/resources.hpp>
 #include <common/server_target.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -134,14 +137,27 @@ int run_demo(const common::Options& opts) {
     common::println("== Part 4: " + std::to_string(executors) + " executors (main + " +
                     std::to_string(executors - 1) +
                     " threads), one shared reactor (book ch. 8, d-multiple-threads) ==");
-    // A worker must not let an exception escape its thread (std::terminate): it reports it, and
-    // the workers are always joined before the runtime (and its reactor) goes away.
-    const auto worker = [scale, deadline](std::size_t w) noexcept {
+    // A worker must not let an exception escape its thread (std::terminate): it counts as a
+    // failure, keeps its cause if it is the first, and the workers are always joined before the
+    // runtime (and its reactor) goes away. Printing it and carrying on, as this once did, let the
+    // demo exit 0 after a worker had failed.
+    std::atomic<std::uint64_t> failed_workers{0}; // relaxed: read after join(), which orders it
+    std::mutex first_failure_mutex;
+    std::string first_failure; // "exec-2: <what>" of the first worker that failed
+    const auto worker = [&, scale, deadline](std::size_t w) noexcept {
+        const std::string name = "exec-" + std::to_string(w);
+        const auto record = [&](const std::string& what) {
+            if (failed_workers.fetch_add(1, std::memory_order_relaxed) == 0) {
+                const std::lock_guard lock(first_failure_mutex);
+                first_failure = name + ": " + what;
+            }
+        };
         try {
-            block_on(spawn_requests(scale, deadline),
-                     verbose_executor("exec-" + std::to_string(w)));
+            block_on(spawn_requests(scale, deadline), verbose_executor(name));
         } catch (const std::exception& e) {
-            common::eprintln("error: exec-" + std::to_string(w) + ": " + e.what());
+            record(e.what());
+        } catch (...) {
+            record("unknown exception");
         }
     };
     std::vector<std::thread> threads;
@@ -160,6 +176,14 @@ int run_demo(const common::Options& opts) {
         throw;
     }
     join_all_threads();
+    // One `error:` line for the run (run_program prints it), naming the first failed worker.
+    const std::uint64_t failed = failed_workers.load(std::memory_order_relaxed);
+    if (failed != 0) {
+        throw std::runtime_error(
+            "demo: " + first_failure +
+            (failed > 1 ? " (and " + std::to_string(failed - 1) + " more executor(s) failed)"
+                        : ""));
+    }
     check_spawned(failed_before);
     return 0;
 }

@@ -49,10 +49,16 @@ struct Outcome {
 };
 
 // The top coroutine of block_on: awaits the task and stores the outcome. It never lets an
-// exception out, so the executor sees a task that simply finished. `out` is a pointer to a local
-// of block_on, which returns only after this coroutine has finished — the pointer cannot dangle.
+// exception out, so the executor sees a task that simply finished.
+//
+// Why the outcome is shared (held by this frame and by block_on) rather than a local of block_on
+// behind a raw pointer: if the executor's own block_on throws (its machinery, not a task — say an
+// allocation fails), this task stays in the caller's executor, unfinished, and the caller may run
+// that executor again. A pointer to block_on's unwound local would then dangle, and the next
+// block_on would write through it. With shared ownership the outcome lives as long as this frame
+// needs it, whatever happens to the call that created it.
 template <class T>
-Task<void> deliver(Task<T> task, Outcome<T>* out) {
+Task<void> deliver(Task<T> task, std::shared_ptr<Outcome<T>> out) {
     try {
         if constexpr (std::is_void_v<T>) {
             co_await std::move(task);
@@ -73,18 +79,19 @@ Task<void> deliver(Task<T> task, Outcome<T>* out) {
 // that task's executor thread.
 template <class T>
 T block_on(ch04::Executor& executor, Task<T> task) {
-    detail::Outcome<T> outcome;
+    // Shared with the deliver task, which may outlive this call (see deliver above).
+    const auto outcome = std::make_shared<detail::Outcome<T>>();
     executor.block_on(
-        std::make_unique<TaskFuture<void>>(detail::deliver(std::move(task), &outcome)));
-    if (outcome.error) {
-        std::rethrow_exception(outcome.error);
+        std::make_unique<TaskFuture<void>>(detail::deliver(std::move(task), outcome)));
+    if (outcome->error) {
+        std::rethrow_exception(outcome->error);
     }
-    if (!outcome.value) {
+    if (!outcome->value) {
         // Chapter 4's executor dropped the task after its poll threw (and reported it).
         throw std::logic_error("ch05: block_on: the task ended without a result");
     }
     if constexpr (!std::is_void_v<T>) {
-        return std::move(*outcome.value);
+        return std::move(*outcome->value);
     }
 }
 

@@ -38,7 +38,9 @@
 #include "task_context.hpp"
 
 #include <coroutine>
+#include <cstddef>
 #include <exception>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -50,6 +52,11 @@ template <class T = void>
 class Task;
 
 namespace detail {
+
+// The size of the last coroutine frame of this chapter allocated on this thread (0 before the
+// first). Written by PromiseBase::operator new below; read by the test that reproduces the
+// README's frame-size table. Per thread, so executors on several threads do not race on it.
+inline thread_local std::size_t last_frame_size = 0;
 
 // How the drivers (TaskFuture, spawn's adapter) reach a Task's handle; nobody else needs it.
 struct TaskAccess;
@@ -85,6 +92,17 @@ struct PromiseBase {
             std::rethrow_exception(error);
         }
     }
+
+    // Where every frame of this chapter comes from: when a promise type has an operator new, the
+    // compiler allocates the frame with it (passing the frame's size) instead of the global one.
+    // Ours only notes the size — so a test can print what a frame costs (README, "Frame size") —
+    // and forwards to the global heap. Production libraries use the same hook to recycle frames or
+    // to take an allocator.
+    static void* operator new(std::size_t frame_size) {
+        last_frame_size = frame_size;
+        return ::operator new(frame_size);
+    }
+    static void operator delete(void* frame) noexcept { ::operator delete(frame); }
 
     TaskContext* context = nullptr;       // the top-level task's trampoline; set when started
     std::coroutine_handle<> continuation; // the coroutine awaiting this one; empty at top level

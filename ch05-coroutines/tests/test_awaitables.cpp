@@ -1,7 +1,7 @@
 // Tests of the leaf protocol (future_awaiter.hpp) and the awaitables over chapter 4's reactor
 // (awaitables.hpp, runtime.hpp): no lost wake, no resume on a spurious wake, sleep_for's lower
 // bound, http_get against the delay server and against every misbehaving server, with_timeout as a
-// cancellation that destroys what it cancels.
+// cancellation that destroys what it cancels, and with_timeout refusing an empty awaiter.
 #include "ch05-coroutines/src/awaitables.hpp"
 
 #include "helpers.hpp"
@@ -23,10 +23,12 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <coroutine>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 using namespace ch05;
@@ -43,6 +45,46 @@ Task<int> await_ready_after(int not_ready_polls, int* polls, int* resumed) {
     const int value = co_await from_future(std::make_unique<ReadyAfter>(not_ready_polls, 5, polls));
     ++*resumed; // runs once per resume after the co_await
     co_return value;
+}
+
+// Stands in the co_await in place of the FutureAwaiter it wraps, and counts how often the
+// coroutine is resumed there: every resume calls await_resume exactly once, before anything after
+// the co_await runs — a premature resume too, even one that finds no result and throws. It also
+// notes how many polls the leaf had had at that moment.
+class CountingAwaiter {
+public:
+    CountingAwaiter(FutureAwaiter<int> inner, const int* polls, int* resumes, int* polls_at_resume)
+        : inner_(std::move(inner)), polls_(polls), resumes_(resumes),
+          polls_at_resume_(polls_at_resume) {}
+    bool await_ready() const { return inner_.await_ready(); }
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> coroutine) {
+        return inner_.await_suspend(coroutine); // the inner awaiter becomes the pending leaf
+    }
+    int await_resume() {
+        ++*resumes_;
+        *polls_at_resume_ = *polls_;
+        return inner_.await_resume();
+    }
+
+private:
+    FutureAwaiter<int> inner_;
+    const int* polls_;
+    int* resumes_;
+    int* polls_at_resume_;
+};
+
+Task<int> count_resumes(int not_ready_polls, int* polls, int* resumes, int* polls_at_resume) {
+    co_return co_await CountingAwaiter(
+        from_future(std::make_unique<ReadyAfter>(not_ready_polls, 5, polls)), polls, resumes,
+        polls_at_resume);
+}
+
+// Awaits a sleep to the end, then hands the finished (now empty) awaiter to with_timeout.
+Task<void> with_timeout_on_awaited_awaiter() {
+    auto nap = sleep_for(milliseconds(1));
+    co_await nap;
+    co_await with_timeout(std::move(nap), milliseconds(100), "second nap");
 }
 
 Task<std::string> catch_leaf_error() {
@@ -137,14 +179,20 @@ TEST_CASE("a wake that comes during the leaf's first poll, before the coroutine 
 }
 
 TEST_CASE("spurious wakes re-poll the leaf but never resume the coroutine before it is ready") {
+    // The leaf wakes its task at each of its first 25 polls without being ready. Were a spurious
+    // wake to resume the coroutine, await_resume would run then: `resumes` would count it, and
+    // `polls_at_resume` would be below 26. What proves no premature resume is that the one and
+    // only resume came after the 26th poll — the one that returned ready.
     const Watchdog watchdog;
     int polls = 0;
-    int resumed = 0;
+    int resumes = 0;
+    int polls_at_resume = 0;
     ch04::Executor executor(quiet_executor());
-    CHECK(block_on(executor, await_ready_after(25, &polls, &resumed)) == 5);
+    CHECK(block_on(executor, count_resumes(25, &polls, &resumes, &polls_at_resume)) == 5);
     CHECK(polls == 26);
-    CHECK(resumed == 1); // 25 wakes with no result resumed nothing
-    CHECK(executor.polls() == 26);
+    CHECK(resumes == 1);
+    CHECK(polls_at_resume == 26);
+    CHECK(executor.polls() == 26); // each wake cost one poll of the task, nothing more
 }
 
 TEST_CASE("an exception of a leaf future is rethrown at the co_await, inside the coroutine") {
@@ -291,6 +339,28 @@ TEST_CASE(
         CHECK(took < 4000); // long before the server's 5000 ms answer
         CHECK(Counted::alive() == 0);
         CHECK(Counted::destroyed() == Counted::constructed());
+        CHECK(runtime.reactor().registrations() == 0);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("with_timeout on an awaiter that was awaited already, or moved from, is a logic error") {
+    // A finished awaiter has given its future back; building a Timeout around nothing would crash
+    // at its first poll instead of saying what is wrong.
+    const Watchdog watchdog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        Runtime runtime(kNowhere);
+        CHECK_THROWS_WITH_AS(block_on(with_timeout_on_awaited_awaiter()),
+                             doctest::Contains("with_timeout on an empty awaiter"),
+                             std::logic_error);
+
+        auto nap = sleep_for(milliseconds(10));
+        auto taken = std::move(nap);
+        CHECK_THROWS_WITH_AS((void)with_timeout(std::move(nap), milliseconds(100)),
+                             doctest::Contains("with_timeout on an empty awaiter"),
+                             std::logic_error);
+        CHECK_NOTHROW(block_on(sleep_ms(1))); // the runtime is unharmed
         CHECK(runtime.reactor().registrations() == 0);
     }
     CHECK(common::test::open_descriptor_count() == baseline);

@@ -15,6 +15,7 @@
 #include <doctest/doctest.h>
 
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -247,12 +248,29 @@ TEST_CASE("a coroutine frame never moves: a local keeps its address across suspe
           "of the Task") {
     const Watchdog watchdog;
     std::vector<const void*> addresses;
+    // The frame's address is its handle's address(). Moving the Task moves the handle — the
+    // moved-from Task is left empty — and the frame stays where it was allocated.
+    detail::last_frame_size = 0;
     Task<bool> task = local_stays_put(&addresses);
-    Task<bool> moved = std::move(task); // moves the handle; the frame stays where it is
-    CHECK(block_on(std::move(moved)));
+    const std::size_t frame_size = detail::last_frame_size; // what operator new was asked for
+    const void* frame = detail::TaskAccess::handle(task).address();
+    REQUIRE(frame != nullptr);
+    REQUIRE(frame_size > 0);
+    Task<bool> moved = std::move(task);
+    CHECK(detail::TaskAccess::handle(task).address() == nullptr);
+    CHECK(detail::TaskAccess::handle(moved).address() == frame);
+    Task<bool> moved_again = std::move(moved);
+    CHECK(detail::TaskAccess::handle(moved_again).address() == frame);
+
+    CHECK(block_on(std::move(moved_again)));
     REQUIRE(addresses.size() == 3);
     CHECK(addresses[0] == addresses[1]);
     CHECK(addresses[1] == addresses[2]);
+    // And the local lives inside that frame, which is why it could not move either.
+    const auto begin = reinterpret_cast<std::uintptr_t>(frame);
+    const auto local = reinterpret_cast<std::uintptr_t>(addresses[0]);
+    CHECK(local >= begin);
+    CHECK(local < begin + frame_size);
 }
 
 TEST_CASE("awaiting a Task twice, or an empty one, is a logic error, not undefined behaviour") {
