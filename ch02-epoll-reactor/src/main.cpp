@@ -106,14 +106,8 @@ int run_load(const common::Options& opts) {
                                     opts.deadline(opts.delay_ms), tally);
     }
 
-    common::Summary summary;
-    summary.chapter = "ch02";
-    summary.requests = opts.requests;
-    summary.delay_ms = opts.delay_ms;
-    summary.ok = tally.ok();
-    summary.elapsed_ms = static_cast<long>(run.elapsed.count());
-    summary.peak_rss_kib = common::peak_rss_kib();
-    summary.threads = gauge.peak();
+    common::Summary summary = common::make_summary("ch02", opts.requests, opts.delay_ms, tally,
+                                                   run.elapsed, gauge.peak());
     summary.extra = {{"polls", std::to_string(run.polls)}};
     return common::finish_load(summary, tally);
 }

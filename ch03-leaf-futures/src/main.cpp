@@ -226,14 +226,9 @@ int run_load(const common::Options& opts) {
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 
-    common::Summary summary;
-    summary.chapter = "ch03";
-    summary.requests = opts.requests;
-    summary.delay_ms = opts.delay_ms;
-    summary.ok = tally.ok();
-    summary.elapsed_ms = static_cast<long>(elapsed.count());
-    summary.peak_rss_kib = common::peak_rss_kib();
-    summary.threads = 1; // block_on polls everything on the main thread
+    // threads: 1, because block_on polls everything on the main thread.
+    common::Summary summary =
+        common::make_summary("ch03", opts.requests, opts.delay_ms, tally, elapsed, 1);
     // polls: calls of the requests' poll(); wakes: returns from epoll_wait. polls grows like
     // N x wakes, because join_all re-polls every unfinished request on every wake.
     summary.extra = {{"polls", std::to_string(all->child_polls())},

@@ -194,14 +194,9 @@ int run_load_mode(const common::Options& opts) {
     const LoadRun run =
         ch04::run_load(target.endpoint(), opts.requests, opts.delay_ms, executor_count(opts, 1),
                        opts.deadline(opts.delay_ms), tally);
-    common::Summary summary;
-    summary.chapter = "ch04";
-    summary.requests = opts.requests;
-    summary.delay_ms = opts.delay_ms;
-    summary.ok = tally.ok();
-    summary.elapsed_ms = run.elapsed.count();
-    summary.peak_rss_kib = common::peak_rss_kib();
-    summary.threads = run.threads; // the executors plus the reactor thread
+    common::Summary summary =
+        common::make_summary("ch04", opts.requests, opts.delay_ms, tally, run.elapsed,
+                             run.threads); // threads: the executors plus the reactor thread
     summary.extra = {{"polls", std::to_string(run.polls)}};
     return common::finish_load(summary, tally);
 }

@@ -197,14 +197,9 @@ int run_load(const common::Options& opts) {
         ch05::run_load(target.endpoint(), opts.requests, opts.delay_ms, executor_count(opts, 1),
                        opts.deadline(opts.delay_ms), tally);
 
-    common::Summary summary;
-    summary.chapter = "ch05";
-    summary.requests = opts.requests;
-    summary.delay_ms = opts.delay_ms;
-    summary.ok = tally.ok();
-    summary.elapsed_ms = static_cast<long>(run.elapsed.count());
-    summary.peak_rss_kib = common::peak_rss_kib();
-    summary.threads = run.threads; // the executors plus the reactor thread
+    common::Summary summary =
+        common::make_summary("ch05", opts.requests, opts.delay_ms, tally, run.elapsed,
+                             run.threads); // threads: the executors plus the reactor thread
     summary.extra = {{"polls", std::to_string(run.polls)}};
     return common::finish_load(summary, tally);
 }

@@ -3,6 +3,7 @@
 
 #include "common/http.hpp"
 #include "common/print.hpp"
+#include "common/resources.hpp"
 
 #include <exception>
 
@@ -61,6 +62,19 @@ std::size_t LoadTally::failed() const {
 std::string LoadTally::first_failure() const {
     std::lock_guard lock(mutex_);
     return first_failure_;
+}
+
+Summary make_summary(std::string chapter, std::size_t requests, long delay_ms,
+                     const LoadTally& tally, std::chrono::milliseconds elapsed, int threads) {
+    Summary s;
+    s.chapter = std::move(chapter);
+    s.requests = requests;
+    s.delay_ms = delay_ms;
+    s.ok = tally.ok();
+    s.elapsed_ms = static_cast<long>(elapsed.count());
+    s.peak_rss_kib = peak_rss_kib();
+    s.threads = threads;
+    return s;
 }
 
 std::string format_summary(const Summary& s) {

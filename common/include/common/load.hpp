@@ -4,6 +4,7 @@
 // counts.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -46,6 +47,11 @@ struct Summary {
     int threads = 0;
     std::vector<std::pair<std::string, std::string>> extra; // more key=value pairs, e.g. polls
 };
+
+// A summary with the fields every chapter fills the same way: ok from the tally, peak RSS of this
+// process now. `elapsed` runs from the first connect to the last checked body.
+Summary make_summary(std::string chapter, std::size_t requests, long delay_ms,
+                     const LoadTally& tally, std::chrono::milliseconds elapsed, int threads);
 
 // "summary: chapter=ch02 requests=100 delay_ms=1000 ok=100 elapsed_ms=1012 peak_rss_kib=4100
 // threads=1"
