@@ -78,20 +78,9 @@ if [[ -z "$server_bin" ]]; then
     exit 1
 fi
 
-"$server_bin" --port 0 --quiet >"$work/server.log" 2>&1 &
-server_pid=$!
-port=""
-for _ in $(seq 100); do # at most 10 s
-    port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/server.log")
-    [[ -n "$port" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$port" ]]; then
-    echo "error: delayserver did not print its port:" >&2
-    cat "$work/server.log" >&2
-    exit 1
-fi
+# shellcheck source=start_delayserver.sh
+source common/scripts/start_delayserver.sh
+start_delayserver "$server_bin" "$work/server.log"
 
 echo "idle check: delay ${delay_ms} ms, limit ${cpu_limit_ms} ms CPU per window, load average:" \
     "$(cut -d' ' -f1-3 /proc/loadavg)"
