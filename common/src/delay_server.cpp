@@ -677,14 +677,29 @@ std::uint64_t DelayServer::answered() const {
     return answered_.load(std::memory_order_relaxed);
 }
 
+void DelayServer::fail_for_test() {
+    // Release: pairs with the acquire in run(), which reads the flag after the wake-up below.
+    failing_for_test_.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t written = ::write(stop_event_.get(), &one, sizeof one);
+}
+
 void DelayServer::run() {
     try {
         Loop loop(listener_.get(), epoll_.get(), options_, answered_);
-        loop.run();
+        loop.run(); // returns when the stop event is readable
+        if (failing_for_test_.load(std::memory_order_acquire)) {
+            throw std::runtime_error("epoll_wait: failure injected by a test");
+        }
     } catch (const std::exception& e) {
         // Only an unusable epoll instance or memory exhaustion get here. No caller can receive it
         // on this thread, so say it; the connections close as `loop` unwinds, so no client hangs.
         eprintln(std::string("error: delay server: ") + e.what());
+        // Nobody will accept() again, but the kernel would go on completing handshakes into the
+        // backlog, and those clients would wait for their own deadline. shutdown() on a listening
+        // socket takes it out of the LISTEN state without closing the descriptor (stop() still
+        // owns that): the connections in the backlog are reset, new connects are refused.
+        ::shutdown(listener_.get(), SHUT_RDWR);
     }
 }
 

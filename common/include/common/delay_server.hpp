@@ -57,6 +57,10 @@ public:
     // Requests answered with 200 so far (read after stop(), or as a rough live figure).
     std::uint64_t answered() const;
 
+    // Test hook: makes the server thread die as if epoll_wait had failed, so a test can check what
+    // a dead loop leaves behind. Returns at once; the thread dies on its next turn.
+    void fail_for_test();
+
 private:
     // The server thread's body. Everything it works with (connections, the deadline heap, buffers)
     // lives on its own stack in delay_server.cpp: nothing but answered_ is shared with other
@@ -69,6 +73,7 @@ private:
     Fd epoll_;
     Fd stop_event_; // eventfd: stop() writes it to wake the thread out of epoll_wait
     std::atomic<std::uint64_t> answered_{0};
+    std::atomic<bool> failing_for_test_{false}; // see fail_for_test
     std::once_flag stopped_; // stop() runs its body once; later (or concurrent) calls wait for it
     std::thread thread_;
 };
