@@ -22,6 +22,7 @@
 #include <climits>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <stdexcept>
@@ -39,7 +40,7 @@
 namespace common {
 namespace {
 
-using detail::examine_head;
+using detail::HeadParser;
 using detail::Request;
 
 using Clock = std::chrono::steady_clock;
@@ -68,9 +69,9 @@ constexpr std::uint64_t kStopToken = ~std::uint64_t{0} - 1;
 
 enum class Phase : std::uint8_t { Free, Reading, Waiting, Sending };
 
-// Per-connection state, kept small because there may be tens of thousands: about 48 bytes, plus
-// a heap buffer only when a head arrives in pieces or a message is longer than the string's
-// inline capacity (15 bytes in libstdc++).
+// Per-connection state, kept small because there may be tens of thousands: 56 bytes, plus a
+// parser on the heap only while a head arrives in pieces, and a heap buffer only when a message
+// is longer than the string's inline capacity (15 bytes in libstdc++).
 struct Connection {
     Fd fd;
     // Counts accepted connections. The kernel hands out the lowest free descriptor number, so a
@@ -84,9 +85,11 @@ struct Connection {
     // close_connection() drains them first.
     bool input_pending = false;
     bool ok_answer = false; // the response being sent is a 200 (counted once it is out)
-    // Reading: the head so far (only when it arrives in pieces). Waiting: the decoded message.
-    // Sending: the part of the response not yet sent.
+    // Waiting: the decoded message. Sending: the part of the response not yet sent.
     std::string data;
+    // Reading, when the head did not come whole: the parser that has judged the bytes so far, so
+    // the next read feeds it only what is new.
+    std::unique_ptr<HeadParser> head;
 };
 
 // A moment when something must happen to connection (fd, generation): its idle timeout, its
@@ -179,8 +182,9 @@ std::string loggable(std::string_view message) {
 class Loop {
 public:
     Loop(int listener, int epoll, const DelayServerOptions& options,
-         std::atomic<std::uint64_t>& answered)
-        : listener_(listener), epoll_(epoll), options_(options), answered_(answered) {}
+         std::atomic<std::uint64_t>& answered, std::atomic<std::uint64_t>& head_bytes_examined)
+        : listener_(listener), epoll_(epoll), options_(options), answered_(answered),
+          head_bytes_examined_(head_bytes_examined) {}
 
     // Serves until the stop event is readable.
     void run();
@@ -193,6 +197,7 @@ private:
     void resume_accepting();
     void on_event(std::uint64_t token, std::uint32_t events);
     void read_head(int fd, Connection& c);
+    std::optional<Request> judge(Connection& c, std::string_view chunk);
     void start_waiting(int fd, Connection& c, Request request);
     void send_error(int fd, Connection& c, int status, std::string_view why);
     void send_response(int fd, Connection& c, bool ok);
@@ -206,6 +211,7 @@ private:
     const int epoll_;
     const DelayServerOptions& options_;
     std::atomic<std::uint64_t>& answered_;
+    std::atomic<std::uint64_t>& head_bytes_examined_;
 
     std::vector<Connection> connections_; // indexed by descriptor number: O(1) lookup, no hashing
     DeadlineHeap deadlines_;
@@ -400,17 +406,7 @@ void Loop::read_head(int fd, Connection& c) {
             // A short read emptied the socket; anything arriving later raises a new edge. A full
             // read may have left bytes behind that no event will announce.
             c.input_pending = chunk.size() == buffer_.size();
-            std::optional<Request> request;
-            if (c.data.empty()) {
-                // The common case: the whole head in one read, judged in place without a copy.
-                request = examine_head(chunk);
-                if (!request) {
-                    c.data.assign(chunk);
-                }
-            } else {
-                c.data.append(chunk);
-                request = examine_head(c.data);
-            }
+            std::optional<Request> request = judge(c, chunk);
             if (!request) {
                 // Read on even after a short read: it proves no more *data*, but the client's EOF
                 // may have arrived with the data, and that raises no edge of its own.
@@ -439,6 +435,22 @@ void Loop::read_head(int fd, Connection& c) {
     }
 }
 
+// Feeds what just arrived to the connection's parser. The common case, the whole head in one read,
+// needs no parser of its own: a temporary one judges it in place. Only a head that stays
+// incomplete gets one on the heap, which then sees each later byte once.
+std::optional<Request> Loop::judge(Connection& c, std::string_view chunk) {
+    HeadParser first;
+    HeadParser& parser = c.head ? *c.head : first;
+    const std::size_t work_before = parser.work();
+    std::optional<Request> request = parser.feed(chunk);
+    // Relaxed: a count for tests, read after the fact; nothing else is published with it.
+    head_bytes_examined_.fetch_add(parser.work() - work_before, std::memory_order_relaxed);
+    if (!request && !c.head) {
+        c.head = std::make_unique<HeadParser>(std::move(first));
+    }
+    return request;
+}
+
 // Waiting: a valid request. It is logged now, as the book's server does, and answered when its
 // deadline, counted from now, comes up in the heap.
 void Loop::start_waiting(int fd, Connection& c, Request request) {
@@ -455,13 +467,15 @@ void Loop::start_waiting(int fd, Connection& c, Request request) {
     // The delay runs from when the head arrived, that is now; not from the start of this turn of
     // the loop, which may have begun a while ago during a burst.
     const Clock::time_point due = Clock::now() + std::chrono::milliseconds(request.delay_ms);
-    c.data.swap(request.message); // any partial-head buffer leaves with `request`
+    c.data.swap(request.message);
+    c.head.reset(); // the parser of a head that came in pieces
     c.phase = Phase::Waiting;
     deadlines_.push(Deadline{due, fd, c.generation, Phase::Waiting});
 }
 
 // Bad requests are answered at once, with the reason as the body, and then closed.
 void Loop::send_error(int fd, Connection& c, int status, std::string_view why) {
+    c.head.reset();
     std::string body(why);
     body += '\n';
     build_response(response_, status, body);
@@ -559,6 +573,7 @@ void Loop::close_connection(int fd, Connection& c) {
     c.input_pending = false;
     c.ok_answer = false;
     std::string().swap(c.data); // give the buffer back, not just empty it
+    c.head.reset();
     if (!accepting_) {
         resume_accepting(); // one descriptor is free again
     }
@@ -677,6 +692,10 @@ std::uint64_t DelayServer::answered() const {
     return answered_.load(std::memory_order_relaxed);
 }
 
+std::uint64_t DelayServer::head_bytes_examined() const {
+    return head_bytes_examined_.load(std::memory_order_relaxed);
+}
+
 void DelayServer::fail_for_test() {
     // Release: pairs with the acquire in run(), which reads the flag after the wake-up below.
     failing_for_test_.store(true, std::memory_order_release);
@@ -686,7 +705,7 @@ void DelayServer::fail_for_test() {
 
 void DelayServer::run() {
     try {
-        Loop loop(listener_.get(), epoll_.get(), options_, answered_);
+        Loop loop(listener_.get(), epoll_.get(), options_, answered_, head_bytes_examined_);
         loop.run(); // returns when the stop event is readable
         if (failing_for_test_.load(std::memory_order_acquire)) {
             throw std::runtime_error("epoll_wait: failure injected by a test");

@@ -117,3 +117,35 @@ TEST_CASE("a delay server whose loop died refuses new clients instead of leaving
     }
     CHECK(open_descriptor_count() == baseline);
 }
+
+// ---- slow request heads were re-scanned from the start on every byte -------------------------
+
+TEST_CASE("a request head trickled in one byte at a time costs the parser linear work") {
+    const auto baseline = open_descriptor_count();
+    {
+        common::DelayServer server;
+        const std::string head = "GET /0/" + std::string(700, 'm') +
+                                 " HTTP/1.1\r\nx-filler: " + std::string(700, 'f') + "\r\n\r\n";
+        const common::Fd fd = connect_to(server);
+        const int one = 1;
+        // Each byte leaves at once (no Nagle delay), and the next one only after the server has
+        // looked at it, so every byte arrives in a read of its own.
+        REQUIRE(::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0);
+        const auto give_up = Clock::now() + kReadTimeout;
+        for (const char byte : head) {
+            const std::uint64_t before = server.head_bytes_examined();
+            common::write_all(fd.get(), std::string_view(&byte, 1));
+            while (server.head_bytes_examined() == before && Clock::now() < give_up) {
+                std::this_thread::sleep_for(20us);
+            }
+        }
+        CHECK(common::ok_body(read_answer(fd)) == std::string(700, 'm'));
+        // Each byte is scanned once and the request line parsed once: about 1.5 times the head.
+        // Parsing everything received so far on every byte costs about head² / 2: 1.1 million.
+        const std::uint64_t work = server.head_bytes_examined();
+        CAPTURE(work);
+        CHECK(work >= head.size());
+        CHECK(work <= 2 * head.size());
+    }
+    CHECK(open_descriptor_count() == baseline);
+}

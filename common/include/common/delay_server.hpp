@@ -57,14 +57,19 @@ public:
     // Requests answered with 200 so far (read after stop(), or as a rough live figure).
     std::uint64_t answered() const;
 
+    // Bytes its request parser has looked at so far, counting a byte again each time it is looked
+    // at again. A test checks that a head trickled in one byte at a time costs work linear in
+    // its length.
+    std::uint64_t head_bytes_examined() const;
+
     // Test hook: makes the server thread die as if epoll_wait had failed, so a test can check what
     // a dead loop leaves behind. Returns at once; the thread dies on its next turn.
     void fail_for_test();
 
 private:
     // The server thread's body. Everything it works with (connections, the deadline heap, buffers)
-    // lives on its own stack in delay_server.cpp: nothing but answered_ is shared with other
-    // threads.
+    // lives on its own stack in delay_server.cpp: nothing but the two counts below is shared
+    // with other threads.
     void run();
 
     DelayServerOptions options_;
@@ -72,8 +77,9 @@ private:
     Fd listener_;
     Fd epoll_;
     Fd stop_event_; // eventfd: stop() writes it to wake the thread out of epoll_wait
-    std::atomic<std::uint64_t> answered_{0};
-    std::atomic<bool> failing_for_test_{false}; // see fail_for_test
+    std::atomic<std::uint64_t> answered_{0};            // see answered()
+    std::atomic<std::uint64_t> head_bytes_examined_{0}; // see head_bytes_examined()
+    std::atomic<bool> failing_for_test_{false};         // see fail_for_test
     std::once_flag stopped_; // stop() runs its body once; later (or concurrent) calls wait for it
     std::thread thread_;
 };
