@@ -315,6 +315,10 @@ void Loop::add_connection(Fd fd) {
     }
     c.generation = last_generation_;
     c.phase = Phase::Reading;
+    if (options_.send_buffer_bytes > 0) {
+        ::setsockopt(number, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
+                     sizeof options_.send_buffer_bytes);
+    }
     epoll_event event{};
     event.events = EPOLLIN | EPOLLET;
     event.data.u64 = (std::uint64_t{c.generation} << 32) | static_cast<std::uint32_t>(number);
@@ -439,7 +443,7 @@ void Loop::read_head(int fd, Connection& c) {
 // needs no parser of its own: a temporary one judges it in place. Only a head that stays
 // incomplete gets one on the heap, which then sees each later byte once.
 std::optional<Request> Loop::judge(Connection& c, std::string_view chunk) {
-    HeadParser first;
+    HeadParser first(options_.max_path_bytes);
     HeadParser& parser = c.head ? *c.head : first;
     const std::size_t work_before = parser.work();
     std::optional<Request> request = parser.feed(chunk);

@@ -71,7 +71,7 @@ Request parse_target(std::string_view target) {
 
 // request-line = method SP request-target SP HTTP-version (RFC 9112, section 3), without its
 // line end. Only this line matters to the delay server; the headers are ignored.
-Request parse_request_line(std::string_view line) {
+Request parse_request_line(std::string_view line, std::size_t max_target_bytes) {
     const std::size_t first_space = line.find(' ');
     if (first_space == std::string_view::npos) {
         return reject(400, "malformed request line");
@@ -100,8 +100,8 @@ Request parse_request_line(std::string_view line) {
     if (method != "GET") {
         return reject(405, "only GET is served");
     }
-    if (target.size() > kMaxTargetBytes) {
-        return reject(414, "path longer than 2048 bytes");
+    if (target.size() > max_target_bytes) {
+        return reject(414, "path too long");
     }
     return parse_target(target);
 }
@@ -112,7 +112,7 @@ bool allowed_in_request_line(unsigned char c) {
 
 // A request line that has not ended within the head limit: 414 when it is the path that is too
 // long, 431 otherwise.
-Request too_long_line(std::string_view line) {
+Request too_long_line(std::string_view line, std::size_t max_target_bytes) {
     const std::size_t target_start = line.find(' ');
     if (target_start == std::string_view::npos) {
         return reject(431, "request head longer than 8192 bytes");
@@ -120,8 +120,8 @@ Request too_long_line(std::string_view line) {
     const std::size_t target_end = line.find(' ', target_start + 1);
     const std::size_t target_size =
         (target_end == std::string_view::npos ? line.size() : target_end) - target_start - 1;
-    return target_size > kMaxTargetBytes ? reject(414, "path longer than 2048 bytes")
-                                         : reject(431, "request head longer than 8192 bytes");
+    return target_size > max_target_bytes ? reject(414, "path too long")
+                                          : reject(431, "request head longer than 8192 bytes");
 }
 
 } // namespace
@@ -154,7 +154,7 @@ std::optional<Request> HeadParser::feed_request_line(std::string_view& more) {
     if (line_end == std::string_view::npos) {
         line_.append(part);
         if (received_ > kMaxRequestHeadBytes) {
-            return too_long_line(line_);
+            return too_long_line(line_, max_target_bytes_);
         }
         more = {};
         return std::nullopt;
@@ -171,7 +171,7 @@ std::optional<Request> HeadParser::feed_request_line(std::string_view& more) {
         line.remove_suffix(1);
     }
     work_ += line.size();
-    request_ = parse_request_line(line);
+    request_ = parse_request_line(line, max_target_bytes_);
     std::string().swap(line_); // not needed any more: give the buffer back
     if (request_.status != 200) {
         return std::move(request_); // a bad request line needs no headers to be judged

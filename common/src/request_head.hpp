@@ -12,7 +12,8 @@
 
 namespace common::detail {
 
-// What a client may send: a longer head is answered 431, a longer path 414.
+// What a client may send: a longer head is answered 431, a longer path 414 (the path limit is a
+// default: see HeadParser).
 inline constexpr std::size_t kMaxRequestHeadBytes = 8 * 1024;
 inline constexpr std::size_t kMaxTargetBytes = 2 * 1024;
 
@@ -34,6 +35,11 @@ struct Request {
 // header lines are neither stored nor read.
 class HeadParser {
 public:
+    // Tests raise the path limit (DelayServerOptions::max_path_bytes) to get answers larger than
+    // a socket's buffers; the head limit stays, so the path can never exceed it.
+    explicit HeadParser(std::size_t max_target_bytes = kMaxTargetBytes)
+        : max_target_bytes_(max_target_bytes) {}
+
     // Feeds the bytes received since the last call: nullopt while more are needed, otherwise the
     // verdict (a 200 to schedule or an error to send); after a verdict, feed() must not be called
     // again. Bad input is judged as early as possible, so garbage gets its 400 at once instead of
@@ -51,6 +57,7 @@ private:
     std::optional<Request> feed_request_line(std::string_view& more);
     std::optional<Request> feed_headers(std::string_view more);
 
+    std::size_t max_target_bytes_;
     bool line_done_ = false; // the request line has ended and was valid: request_ holds it
     // How much of the blank line ending the head has arrived: after a '\n' it is 1, after "\n\r"
     // 2; a '\n' then completes "\n\n" or "\n\r\n". Any other byte starts over.

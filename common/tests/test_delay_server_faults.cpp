@@ -20,9 +20,11 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -146,6 +148,136 @@ TEST_CASE("a request head trickled in one byte at a time costs the parser linear
         CAPTURE(work);
         CHECK(work >= head.size());
         CHECK(work <= 2 * head.size());
+    }
+    CHECK(open_descriptor_count() == baseline);
+}
+
+// ---- untested paths: the Sending phase -------------------------------------------------------
+
+namespace {
+
+// A message, and so an answer, several times larger than what the kernel buffers for a client
+// that does not read (connect_cramped). The default path limit (2048 bytes) keeps answers smaller
+// than that, so these tests raise it (max_path_bytes); the head stays within 8 KiB.
+const std::string kLongMessage(7800, 'L');
+
+common::DelayServerOptions cramped_server() {
+    common::DelayServerOptions options;
+    options.send_buffer_bytes = 1; // rounded up to the kernel's minimum
+    options.max_path_bytes = 8000;
+    return options;
+}
+
+// A client whose receive side holds as little as the kernel allows: the smallest receive buffer,
+// and the smallest segment size (88 bytes), which makes every byte in flight cost the most
+// buffer space. Against a server whose send buffer is shrunk too (send_buffer_bytes), the kernel
+// takes about 3.4 KB of an answer (Linux 6) until the client reads: the server must keep the rest
+// and wait for EPOLLOUT.
+common::Fd connect_cramped(const common::DelayServer& server) {
+    common::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(fd);
+    const int smallest = 1; // rounded up to the kernel's minimum
+    REQUIRE(::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &smallest, sizeof smallest) == 0);
+    const int mss = 88;
+    REQUIRE(::setsockopt(fd.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) == 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(server.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    common::set_receive_timeout(fd.get(), kReadTimeout);
+    return fd;
+}
+
+// Bytes waiting in the socket's receive queue.
+int queued_bytes(int fd) {
+    int n = 0;
+    REQUIRE(::ioctl(fd, FIONREAD, &n) == 0);
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("an answer that does not fit into one send reaches a slow reader whole") {
+    const auto baseline = open_descriptor_count();
+    {
+        common::DelayServer server(cramped_server());
+        const common::Fd fd = connect_cramped(server);
+        common::write_all(fd.get(), common::get_request("/0/" + kLongMessage));
+
+        // The reader is slow on purpose: it starts reading only when the server has long since
+        // filled every buffer on the way and is waiting for room.
+        std::this_thread::sleep_for(200ms);
+        REQUIRE(queued_bytes(fd.get()) < static_cast<int>(kLongMessage.size()));
+        // The rest follows as room appears (EPOLLOUT), before the idle timeout (5 s).
+        CHECK(common::ok_body(read_answer(fd)) == kLongMessage);
+        server.stop();
+        CHECK(server.answered() == 1); // counted once the last byte went out
+    }
+    CHECK(open_descriptor_count() == baseline);
+}
+
+TEST_CASE("a client that stops reading its answer is dropped after the idle timeout") {
+    const auto baseline = open_descriptor_count();
+    {
+        common::DelayServerOptions options = cramped_server();
+        options.idle_timeout = 300ms;
+        common::DelayServer server(options);
+        const auto with_server = open_descriptor_count();
+        const auto start = Clock::now();
+        const common::Fd fd = connect_cramped(server);
+        common::write_all(fd.get(), common::get_request("/0/" + kLongMessage));
+        // The server has the request once its end of the connection is open too.
+        REQUIRE(eventually([&] { return server.head_bytes_examined() > 0; }, 5s));
+        REQUIRE(open_descriptor_count() == with_server + 2);
+
+        // The client reads nothing. The server's end of the connection must close when the
+        // Sending phase's deadline comes up.
+        CHECK(eventually([&] { return open_descriptor_count() == with_server + 1; }, 5s));
+        CHECK(Clock::now() - start >= 300ms);
+        // What the kernel had taken arrives, then the end: a truncated answer, proof that the
+        // server gave up with part of it unsent.
+        const std::string raw = read_answer(fd);
+        CHECK(raw.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+        CHECK(raw.size() < kLongMessage.size());
+        CHECK_THROWS_AS(common::parse_response(raw), common::HttpError);
+        server.stop();
+        CHECK(server.answered() == 0);
+    }
+    CHECK(open_descriptor_count() == baseline);
+}
+
+// ---- untested paths: a reused descriptor number does not inherit a deadline ------------------
+
+TEST_CASE("a connection on a reused descriptor number does not inherit the old one's deadline") {
+    const auto baseline = open_descriptor_count();
+    {
+        constexpr auto kIdle = 600ms;
+        common::DelayServerOptions options;
+        options.idle_timeout = kIdle;
+        common::DelayServer server(options);
+
+        // The first connection files an idle deadline (kIdle after its accept), is answered 400
+        // at once and closed: its descriptor number is free, its deadline still in the heap.
+        const auto first_connected = Clock::now();
+        {
+            const common::Fd first = connect_to(server);
+            common::write_all(first.get(), "NONSENSE\r\n\r\n");
+            CHECK(common::parse_response(read_answer(first)).status == 400);
+        } // the client's end closes too: both numbers are free again
+        std::this_thread::sleep_for(kIdle / 2);
+
+        // The kernel hands out the lowest free number: this client's socket gets the first
+        // client's, the server's accept the number the first connection had. It sends nothing.
+        const auto second_connected = Clock::now();
+        const common::Fd second = connect_to(server);
+        const common::Response response = common::parse_response(read_answer(second));
+        const auto waited = Clock::now() - second_connected;
+        CHECK(response.status == 408);
+        // Its own idle timeout, not what was left of the first connection's (kIdle / 2).
+        CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count());
+        CHECK(waited >= kIdle);
+        CHECK(Clock::now() - first_connected >= kIdle + kIdle / 2);
     }
     CHECK(open_descriptor_count() == baseline);
 }

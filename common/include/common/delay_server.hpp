@@ -30,6 +30,14 @@ struct DelayServerOptions {
     // A connection whose request head is not complete within this time gets 408 and is closed,
     // so idle or slow clients cannot pile up. Tests make it short.
     std::chrono::milliseconds idle_timeout{5000};
+    // Test hook: SO_SNDBUF for every accepted connection (0 leaves the kernel's choice). A tiny
+    // buffer and a client that reads slowly make an answer not fit into one send(), so tests can
+    // reach the Sending phase; the kernel rounds the value up to its minimum (4608 on Linux).
+    int send_buffer_bytes = 0;
+    // Test hook: the longest path accepted (a longer one gets 414). The message, and so the
+    // answer, is at most this long; the default answers fit into any socket's buffers, so the
+    // test of a client that stops reading raises it. The request head stays limited to 8 KiB.
+    std::size_t max_path_bytes = 2048;
 };
 
 // Largest delay accepted; anything above is a 400, not clamped.
