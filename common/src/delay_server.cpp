@@ -7,7 +7,17 @@
 //   Waiting  head parsed and logged; the 200 answer is due at arrival + delay_ms
 //   Sending  the answer did not fit into one send(); the rest goes out on EPOLLOUT
 // and is closed after its answer, on any error, or when the client goes away. Bad requests skip
-// Waiting: their 4xx is sent at once.
+// Waiting: their 4xx is sent at once. Beyond max_connections a client is answered 503 at once.
+//
+// Clients that close early. A client that sends `GET /3600000/x` and closes would hold a
+// descriptor in CLOSE_WAIT for an hour, and a loop of them would exhaust the descriptor limit.
+// Its close arrives as a FIN (EPOLLRDHUP) while Waiting, but so does a legitimate half-close: a
+// client may shut down its sending side after its request (`nc -N` does) and still read the
+// answer. The two cannot be told apart from the FIN alone, so on a FIN while Waiting the server
+// sends the first byte of its answer early. A client that only half-closed takes it in and reads
+// it with the rest; a client that closed has no socket left to take it, and its kernel answers
+// with a reset (RFC 9293, 3.6.1), which ends the connection here (EPOLLHUP) within a round trip.
+// The cap (max_connections) bounds what is left: clients that stay connected without reading.
 #include "common/delay_server.hpp"
 
 #include "common/error.hpp"
@@ -85,6 +95,9 @@ struct Connection {
     // close_connection() drains them first.
     bool input_pending = false;
     bool ok_answer = false; // the response being sent is a 200 (counted once it is out)
+    // Waiting: the client finished sending (FIN) and the first byte of the answer went out early
+    // to find out whether it is still there (see the top of this file).
+    bool sent_first_byte = false;
     // Waiting: the decoded message. Sending: the part of the response not yet sent.
     std::string data;
     // Reading, when the head did not come whole: the parser that has judged the bytes so far, so
@@ -127,6 +140,8 @@ std::string_view reason_phrase(int status) {
         return "URI Too Long";
     case 431:
         return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
     case 505:
         return "HTTP Version Not Supported";
     default:
@@ -200,7 +215,9 @@ private:
     std::optional<Request> judge(Connection& c, std::string_view chunk);
     void start_waiting(int fd, Connection& c, Request request);
     void send_error(int fd, Connection& c, int status, std::string_view why);
-    void send_response(int fd, Connection& c, bool ok);
+    void turn_away(Fd fd);
+    void on_peer_finished(int fd, Connection& c);
+    void send_response(int fd, Connection& c, bool ok, std::size_t already_sent = 0);
     void continue_sending(int fd, Connection& c);
     void finish(int fd, Connection& c);
     void discard_input(int fd, Connection& c);
@@ -216,6 +233,7 @@ private:
     std::vector<Connection> connections_; // indexed by descriptor number: O(1) lookup, no hashing
     DeadlineHeap deadlines_;
     std::uint32_t last_generation_ = kNoGeneration;
+    std::size_t open_ = 0;       // connections held, compared with options_.max_connections
     std::uint64_t requests_ = 0; // the <n> of the log line
     bool accepting_ = true;
     Clock::time_point now_ = Clock::now();
@@ -272,6 +290,10 @@ int Loop::wait_timeout() const {
 void Loop::accept_all() {
     for (;;) {
         Fd fd(::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (fd && open_ >= options_.max_connections) {
+            turn_away(std::move(fd));
+            continue;
+        }
         if (fd) {
             add_connection(std::move(fd));
             continue;
@@ -315,12 +337,14 @@ void Loop::add_connection(Fd fd) {
     }
     c.generation = last_generation_;
     c.phase = Phase::Reading;
+    ++open_;
     if (options_.send_buffer_bytes > 0) {
         ::setsockopt(number, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
                      sizeof options_.send_buffer_bytes);
     }
     epoll_event event{};
-    event.events = EPOLLIN | EPOLLET;
+    // EPOLLRDHUP: the client's FIN, reported even while we read nothing (see on_peer_finished).
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
     event.data.u64 = (std::uint64_t{c.generation} << 32) | static_cast<std::uint32_t>(number);
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, number, &event) != 0) {
         close_connection(number, c); // out of kernel memory for watches: drop this one
@@ -398,6 +422,47 @@ void Loop::on_event(std::uint64_t token, std::uint32_t events) {
         break;
     case Phase::Free:
         break;
+    }
+    // The FIN may have come with the request, in this very event: the check is after the switch.
+    if ((events & EPOLLRDHUP) != 0 && c.phase == Phase::Waiting) {
+        on_peer_finished(fd, c);
+    }
+}
+
+// Over max_connections: a 503 right away, sent without waiting for the request (on a fresh
+// socket the kernel takes it whole), then the request is read and dropped if it is already here,
+// so the close sends FIN rather than a reset. One that comes later meets a closed socket; the
+// client has the 503 by then.
+void Loop::turn_away(Fd fd) {
+    build_response(response_, 503, "too many connections, try again later\n");
+    [[maybe_unused]] const ssize_t sent =
+        ::send(fd.get(), response_.data(), response_.size(), MSG_NOSIGNAL);
+    for (std::size_t drained = 0; drained < kMaxDiscardBytes;) {
+        const ssize_t n = ::recv(fd.get(), buffer_.data(), buffer_.size(), 0);
+        if (n <= 0) {
+            break;
+        }
+        drained += static_cast<std::size_t>(n);
+    }
+} // fd closes here
+
+// Waiting, and the client has sent its FIN: it either closed (gone for good) or only shut down
+// its sending side (it still wants the answer). Sending the answer's first byte now tells them
+// apart: a closed socket answers it with a reset, which arrives as EPOLLHUP and closes the
+// connection (see the top of this file).
+void Loop::on_peer_finished(int fd, Connection& c) {
+    if (c.sent_first_byte) {
+        return;
+    }
+    build_response(response_, 200, c.data);
+    ssize_t n;
+    do {
+        n = ::send(fd, response_.data(), 1, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n == 1) {
+        c.sent_first_byte = true;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        close_connection(fd, c); // EPIPE, ECONNRESET: the client is gone already
     }
 }
 
@@ -491,17 +556,18 @@ void Loop::send_error(int fd, Connection& c, int status, std::string_view why) {
 // MSG_NOSIGNAL: writing to a connection the client has reset would otherwise raise SIGPIPE, whose
 // default action kills the whole process (and, in-process, the test or chapter program with it).
 // With the flag the write fails with EPIPE, and that connection alone is closed.
-void Loop::send_response(int fd, Connection& c, bool ok) {
+void Loop::send_response(int fd, Connection& c, bool ok, std::size_t already_sent) {
     c.ok_answer = ok;
     ssize_t n;
     do {
-        n = ::send(fd, response_.data(), response_.size(), MSG_NOSIGNAL);
+        n = ::send(fd, response_.data() + already_sent, response_.size() - already_sent,
+                   MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         close_connection(fd, c); // EPIPE, ECONNRESET: the client is gone
         return;
     }
-    const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
+    const std::size_t sent = already_sent + (n < 0 ? 0 : static_cast<std::size_t>(n));
     if (sent == response_.size()) {
         finish(fd, c);
         return;
@@ -576,6 +642,8 @@ void Loop::close_connection(int fd, Connection& c) {
     c.phase = Phase::Free;
     c.input_pending = false;
     c.ok_answer = false;
+    c.sent_first_byte = false;
+    --open_;
     std::string().swap(c.data); // give the buffer back, not just empty it
     c.head.reset();
     if (!accepting_) {
@@ -605,7 +673,7 @@ void Loop::run_due_deadlines() {
             break;
         case Phase::Waiting:
             build_response(response_, 200, c.data);
-            send_response(due.fd, c, true);
+            send_response(due.fd, c, true, c.sent_first_byte ? 1 : 0);
             break;
         case Phase::Sending:
             close_connection(due.fd, c); // the client stopped reading its answer

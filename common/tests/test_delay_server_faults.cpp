@@ -281,3 +281,102 @@ TEST_CASE("a connection on a reused descriptor number does not inherit the old o
     }
     CHECK(open_descriptor_count() == baseline);
 }
+
+// ---- clients that close early pinned a descriptor until their delay ended --------------------
+
+TEST_CASE("a client that closes while its answer is pending frees its descriptor at once") {
+    const auto baseline = open_descriptor_count();
+    {
+        common::DelayServer server;
+        const auto with_server = open_descriptor_count();
+        // A loop of clients that ask for an hour and leave. Before the fix each left a
+        // descriptor in CLOSE_WAIT on the server's side, for the hour.
+        constexpr int kClients = 50;
+        for (int i = 0; i < kClients; ++i) {
+            common::Fd gone = connect_to(server);
+            common::write_all(gone.get(), common::get_request("/3600000/gone"));
+        }
+        CHECK(eventually([&] { return open_descriptor_count() == with_server; }, 5s));
+        CHECK(common::ok_body(get(server, "/0/served")) == "served");
+        server.stop();
+        CHECK(server.answered() == 1);
+    }
+    CHECK(open_descriptor_count() == baseline);
+}
+
+TEST_CASE("a client that only half-closes after its request still gets the whole answer") {
+    const auto baseline = open_descriptor_count();
+    {
+        common::DelayServer server;
+        const auto start = Clock::now();
+        const common::Fd fd = connect_to(server);
+        common::write_all(fd.get(), common::get_request("/300/half-closed"));
+        REQUIRE(::shutdown(fd.get(), SHUT_WR) == 0); // as `nc -N` does
+        // The server sends the first byte early (to tell this from a close); the rest, and the
+        // answer's end, come after the delay.
+        const std::string raw = read_answer(fd);
+        CHECK(Clock::now() - start >= 300ms);
+        CHECK(common::ok_body(raw) == "half-closed");
+        server.stop();
+        CHECK(server.answered() == 1);
+    }
+    CHECK(open_descriptor_count() == baseline);
+}
+
+TEST_CASE("the delay server answers 503 at once beyond max_connections") {
+    const auto baseline = open_descriptor_count();
+    {
+        common::DelayServerOptions options;
+        options.max_connections = 3;
+        common::DelayServer server(options);
+        const auto with_server = open_descriptor_count();
+        std::vector<common::Fd> waiting;
+        for (int i = 0; i < 3; ++i) {
+            waiting.push_back(connect_to(server));
+            common::write_all(waiting.back().get(), common::get_request("/60000/wait"));
+        }
+        // All three held: their server ends are open too.
+        REQUIRE(eventually([&] { return open_descriptor_count() == with_server + 6; }, 5s));
+
+        const auto start = Clock::now();
+        const common::Response refused = common::parse_response(get(server, "/0/one-too-many"));
+        CHECK(refused.status == 503);
+        CHECK(refused.header("connection") == "close");
+        CHECK(!refused.body.empty());
+        CHECK(Clock::now() - start < 2s);
+
+        // A held client that leaves makes room at once (its close is noticed, see above).
+        waiting.pop_back();
+        REQUIRE(eventually([&] { return open_descriptor_count() == with_server + 4; }, 5s));
+        CHECK(common::ok_body(get(server, "/0/room-again")) == "room-again");
+        waiting.clear();
+        server.stop();
+        CHECK(server.answered() == 1);
+    }
+    CHECK(open_descriptor_count() == baseline);
+}
+
+TEST_CASE("the delayserver program takes --max-connections and refuses one it cannot hold") {
+    const auto baseline = open_descriptor_count();
+    {
+        char self[4096];
+        const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+        REQUIRE(n > 0);
+        std::string path(self, static_cast<std::size_t>(n));
+        path.erase(path.rfind('/') + 1);
+        path += "delayserver";
+
+        const auto zero = common::test::run_child(path, {"--max-connections", "0"}, kReadTimeout);
+        CHECK(zero.err == "error: --max-connections: expected a positive number, got '0'\n");
+        CHECK(zero.status == 1);
+        const auto huge =
+            common::test::run_child(path, {"--max-connections=1000000000"}, kReadTimeout);
+        CHECK(common::test::contains(huge.err, "error: --max-connections: 1000000000 connections "
+                                               "need more descriptors than the limit allows"));
+        CHECK(huge.out.empty());
+        CHECK(huge.status == 1);
+        const auto help = common::test::run_child(path, {"--help"}, kReadTimeout);
+        CHECK(common::test::contains(help.out, "--max-connections N"));
+    }
+    CHECK(open_descriptor_count() == baseline);
+}

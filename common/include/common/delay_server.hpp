@@ -30,6 +30,12 @@ struct DelayServerOptions {
     // A connection whose request head is not complete within this time gets 408 and is closed,
     // so idle or slow clients cannot pile up. Tests make it short.
     std::chrono::milliseconds idle_timeout{5000};
+    // Connections held at once. One more is answered 503 at once and closed, so a crowd of
+    // clients (or of dead ones, see delay_server.cpp on clients that close early) cannot take
+    // every descriptor and leave new clients waiting in the backlog. The default fits the
+    // benchmark's largest workload (100,000 concurrent requests); keep it below the descriptor
+    // limit, or the limit is reached first (`delayserver` lowers its default to fit).
+    std::size_t max_connections = 100000;
     // Test hook: SO_SNDBUF for every accepted connection (0 leaves the kernel's choice). A tiny
     // buffer and a client that reads slowly make an answer not fit into one send(), so tests can
     // reach the Sending phase; the kernel rounds the value up to its minimum (4608 on Linux).
