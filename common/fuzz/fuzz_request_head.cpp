@@ -1,9 +1,10 @@
-// libFuzzer target for the delay server's request parser, common::detail::examine_head
-// (common/src/request_head.hpp): every byte a client sends goes through it. Checks that it never
-// throws, that it only asks for more bytes while the head can still be within its limit, that
-// every answer is one of the statuses the server sends with a reason, and that a 200 really is a
-// GET whose delay and message come from the path. Build and run: common/scripts/fuzz.sh (see
-// common/RELIABILITY.md).
+// libFuzzer target for the delay server's request parser, common::detail::HeadParser and
+// examine_head (common/src/request_head.hpp): every byte a client sends goes through it. Checks
+// that it never throws, that it only asks for more bytes while the head can still be within its
+// limit, that every answer is one of the statuses the server sends with a reason, that a 200
+// really is a GET whose delay and message come from the path, and that feeding the same bytes in
+// two pieces gives the same verdict for work linear in the input. Build and run:
+// common/scripts/fuzz.sh (see common/RELIABILITY.md).
 #include "../src/request_head.hpp"
 
 #include "common/delay_server.hpp"
@@ -13,14 +14,40 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace {
 
 using common::detail::examine_head;
+using common::detail::HeadParser;
 using common::detail::kMaxRequestHeadBytes;
+using common::detail::Request;
 using common::fuzz::check;
+
+bool same_verdict(const std::optional<Request>& a, const std::optional<Request>& b) {
+    if (!a || !b) {
+        return !a && !b;
+    }
+    return a->status == b->status && a->why == b->why && a->delay_ms == b->delay_ms &&
+           a->message == b->message;
+}
+
+// The input fed in two pieces, split where its first byte says: the verdict must not depend on
+// how the bytes arrived, and the work stays linear (each byte scanned once, the request line
+// parsed once).
+void check_split(std::string_view input, const std::optional<Request>& whole) {
+    const std::size_t split =
+        input.empty() ? 0 : static_cast<unsigned char>(input[0]) * input.size() / 256;
+    HeadParser parser;
+    std::optional<Request> verdict = parser.feed(input.substr(0, split));
+    if (!verdict) {
+        verdict = parser.feed(input.substr(split));
+    }
+    check(same_verdict(whole, verdict), "the verdict does not depend on how the bytes are split");
+    check(parser.work() <= 2 * (kMaxRequestHeadBytes + 1), "the work is linear in the head");
+}
 
 bool is_known_status(int status) {
     return status == 200 || status == 400 || status == 405 || status == 414 || status == 431 ||
@@ -37,6 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (...) {
         check(false, "examine_head never throws");
     }
+    check_split(input, request);
 
     if (!request) {
         // "Need more bytes" is only a valid answer while a head could still fit.

@@ -7,7 +7,17 @@
 //   Waiting  head parsed and logged; the 200 answer is due at arrival + delay_ms
 //   Sending  the answer did not fit into one send(); the rest goes out on EPOLLOUT
 // and is closed after its answer, on any error, or when the client goes away. Bad requests skip
-// Waiting: their 4xx is sent at once.
+// Waiting: their 4xx is sent at once. Beyond max_connections a client is answered 503 at once.
+//
+// Clients that close early. A client that sends `GET /3600000/x` and closes would hold a
+// descriptor in CLOSE_WAIT for an hour, and a loop of them would exhaust the descriptor limit.
+// Its close arrives as a FIN (EPOLLRDHUP) while Waiting, but so does a legitimate half-close: a
+// client may shut down its sending side after its request (`nc -N` does) and still read the
+// answer. The two cannot be told apart from the FIN alone, so on a FIN while Waiting the server
+// sends the first byte of its answer early. A client that only half-closed takes it in and reads
+// it with the rest; a client that closed has no socket left to take it, and its kernel answers
+// with a reset (RFC 9293, 3.6.1), which ends the connection here (EPOLLHUP) within a round trip.
+// The cap (max_connections) bounds what is left: clients that stay connected without reading.
 #include "common/delay_server.hpp"
 
 #include "common/error.hpp"
@@ -22,6 +32,7 @@
 #include <climits>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <stdexcept>
@@ -39,7 +50,7 @@
 namespace common {
 namespace {
 
-using detail::examine_head;
+using detail::HeadParser;
 using detail::Request;
 
 using Clock = std::chrono::steady_clock;
@@ -68,9 +79,9 @@ constexpr std::uint64_t kStopToken = ~std::uint64_t{0} - 1;
 
 enum class Phase : std::uint8_t { Free, Reading, Waiting, Sending };
 
-// Per-connection state, kept small because there may be tens of thousands: about 48 bytes, plus
-// a heap buffer only when a head arrives in pieces or a message is longer than the string's
-// inline capacity (15 bytes in libstdc++).
+// Per-connection state, kept small because there may be tens of thousands: 56 bytes, plus a
+// parser on the heap only while a head arrives in pieces, and a heap buffer only when a message
+// is longer than the string's inline capacity (15 bytes in libstdc++).
 struct Connection {
     Fd fd;
     // Counts accepted connections. The kernel hands out the lowest free descriptor number, so a
@@ -84,9 +95,14 @@ struct Connection {
     // close_connection() drains them first.
     bool input_pending = false;
     bool ok_answer = false; // the response being sent is a 200 (counted once it is out)
-    // Reading: the head so far (only when it arrives in pieces). Waiting: the decoded message.
-    // Sending: the part of the response not yet sent.
+    // Waiting: the client finished sending (FIN) and the first byte of the answer went out early
+    // to find out whether it is still there (see the top of this file).
+    bool sent_first_byte = false;
+    // Waiting: the decoded message. Sending: the part of the response not yet sent.
     std::string data;
+    // Reading, when the head did not come whole: the parser that has judged the bytes so far, so
+    // the next read feeds it only what is new.
+    std::unique_ptr<HeadParser> head;
 };
 
 // A moment when something must happen to connection (fd, generation): its idle timeout, its
@@ -124,6 +140,8 @@ std::string_view reason_phrase(int status) {
         return "URI Too Long";
     case 431:
         return "Request Header Fields Too Large";
+    case 503:
+        return "Service Unavailable";
     case 505:
         return "HTTP Version Not Supported";
     default:
@@ -179,8 +197,9 @@ std::string loggable(std::string_view message) {
 class Loop {
 public:
     Loop(int listener, int epoll, const DelayServerOptions& options,
-         std::atomic<std::uint64_t>& answered)
-        : listener_(listener), epoll_(epoll), options_(options), answered_(answered) {}
+         std::atomic<std::uint64_t>& answered, std::atomic<std::uint64_t>& head_bytes_examined)
+        : listener_(listener), epoll_(epoll), options_(options), answered_(answered),
+          head_bytes_examined_(head_bytes_examined) {}
 
     // Serves until the stop event is readable.
     void run();
@@ -193,9 +212,12 @@ private:
     void resume_accepting();
     void on_event(std::uint64_t token, std::uint32_t events);
     void read_head(int fd, Connection& c);
+    std::optional<Request> judge(Connection& c, std::string_view chunk);
     void start_waiting(int fd, Connection& c, Request request);
     void send_error(int fd, Connection& c, int status, std::string_view why);
-    void send_response(int fd, Connection& c, bool ok);
+    void turn_away(Fd fd);
+    void on_peer_finished(int fd, Connection& c);
+    void send_response(int fd, Connection& c, bool ok, std::size_t already_sent = 0);
     void continue_sending(int fd, Connection& c);
     void finish(int fd, Connection& c);
     void discard_input(int fd, Connection& c);
@@ -206,10 +228,12 @@ private:
     const int epoll_;
     const DelayServerOptions& options_;
     std::atomic<std::uint64_t>& answered_;
+    std::atomic<std::uint64_t>& head_bytes_examined_;
 
     std::vector<Connection> connections_; // indexed by descriptor number: O(1) lookup, no hashing
     DeadlineHeap deadlines_;
     std::uint32_t last_generation_ = kNoGeneration;
+    std::size_t open_ = 0;       // connections held, compared with options_.max_connections
     std::uint64_t requests_ = 0; // the <n> of the log line
     bool accepting_ = true;
     Clock::time_point now_ = Clock::now();
@@ -266,6 +290,10 @@ int Loop::wait_timeout() const {
 void Loop::accept_all() {
     for (;;) {
         Fd fd(::accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (fd && open_ >= options_.max_connections) {
+            turn_away(std::move(fd));
+            continue;
+        }
         if (fd) {
             add_connection(std::move(fd));
             continue;
@@ -309,8 +337,14 @@ void Loop::add_connection(Fd fd) {
     }
     c.generation = last_generation_;
     c.phase = Phase::Reading;
+    ++open_;
+    if (options_.send_buffer_bytes > 0) {
+        ::setsockopt(number, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
+                     sizeof options_.send_buffer_bytes);
+    }
     epoll_event event{};
-    event.events = EPOLLIN | EPOLLET;
+    // EPOLLRDHUP: the client's FIN, reported even while we read nothing (see on_peer_finished).
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
     event.data.u64 = (std::uint64_t{c.generation} << 32) | static_cast<std::uint32_t>(number);
     if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, number, &event) != 0) {
         close_connection(number, c); // out of kernel memory for watches: drop this one
@@ -389,6 +423,47 @@ void Loop::on_event(std::uint64_t token, std::uint32_t events) {
     case Phase::Free:
         break;
     }
+    // The FIN may have come with the request, in this very event: the check is after the switch.
+    if ((events & EPOLLRDHUP) != 0 && c.phase == Phase::Waiting) {
+        on_peer_finished(fd, c);
+    }
+}
+
+// Over max_connections: a 503 right away, sent without waiting for the request (on a fresh
+// socket the kernel takes it whole), then the request is read and dropped if it is already here,
+// so the close sends FIN rather than a reset. One that comes later meets a closed socket; the
+// client has the 503 by then.
+void Loop::turn_away(Fd fd) {
+    build_response(response_, 503, "too many connections, try again later\n");
+    [[maybe_unused]] const ssize_t sent =
+        ::send(fd.get(), response_.data(), response_.size(), MSG_NOSIGNAL);
+    for (std::size_t drained = 0; drained < kMaxDiscardBytes;) {
+        const ssize_t n = ::recv(fd.get(), buffer_.data(), buffer_.size(), 0);
+        if (n <= 0) {
+            break;
+        }
+        drained += static_cast<std::size_t>(n);
+    }
+} // fd closes here
+
+// Waiting, and the client has sent its FIN: it either closed (gone for good) or only shut down
+// its sending side (it still wants the answer). Sending the answer's first byte now tells them
+// apart: a closed socket answers it with a reset, which arrives as EPOLLHUP and closes the
+// connection (see the top of this file).
+void Loop::on_peer_finished(int fd, Connection& c) {
+    if (c.sent_first_byte) {
+        return;
+    }
+    build_response(response_, 200, c.data);
+    ssize_t n;
+    do {
+        n = ::send(fd, response_.data(), 1, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n == 1) {
+        c.sent_first_byte = true;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        close_connection(fd, c); // EPIPE, ECONNRESET: the client is gone already
+    }
 }
 
 // Reading: gathers the request head until it is complete, rejected, or the socket is empty.
@@ -400,17 +475,7 @@ void Loop::read_head(int fd, Connection& c) {
             // A short read emptied the socket; anything arriving later raises a new edge. A full
             // read may have left bytes behind that no event will announce.
             c.input_pending = chunk.size() == buffer_.size();
-            std::optional<Request> request;
-            if (c.data.empty()) {
-                // The common case: the whole head in one read, judged in place without a copy.
-                request = examine_head(chunk);
-                if (!request) {
-                    c.data.assign(chunk);
-                }
-            } else {
-                c.data.append(chunk);
-                request = examine_head(c.data);
-            }
+            std::optional<Request> request = judge(c, chunk);
             if (!request) {
                 // Read on even after a short read: it proves no more *data*, but the client's EOF
                 // may have arrived with the data, and that raises no edge of its own.
@@ -439,6 +504,22 @@ void Loop::read_head(int fd, Connection& c) {
     }
 }
 
+// Feeds what just arrived to the connection's parser. The common case, the whole head in one read,
+// needs no parser of its own: a temporary one judges it in place. Only a head that stays
+// incomplete gets one on the heap, which then sees each later byte once.
+std::optional<Request> Loop::judge(Connection& c, std::string_view chunk) {
+    HeadParser first(options_.max_path_bytes);
+    HeadParser& parser = c.head ? *c.head : first;
+    const std::size_t work_before = parser.work();
+    std::optional<Request> request = parser.feed(chunk);
+    // Relaxed: a count for tests, read after the fact; nothing else is published with it.
+    head_bytes_examined_.fetch_add(parser.work() - work_before, std::memory_order_relaxed);
+    if (!request && !c.head) {
+        c.head = std::make_unique<HeadParser>(std::move(first));
+    }
+    return request;
+}
+
 // Waiting: a valid request. It is logged now, as the book's server does, and answered when its
 // deadline, counted from now, comes up in the heap.
 void Loop::start_waiting(int fd, Connection& c, Request request) {
@@ -455,13 +536,15 @@ void Loop::start_waiting(int fd, Connection& c, Request request) {
     // The delay runs from when the head arrived, that is now; not from the start of this turn of
     // the loop, which may have begun a while ago during a burst.
     const Clock::time_point due = Clock::now() + std::chrono::milliseconds(request.delay_ms);
-    c.data.swap(request.message); // any partial-head buffer leaves with `request`
+    c.data.swap(request.message);
+    c.head.reset(); // the parser of a head that came in pieces
     c.phase = Phase::Waiting;
     deadlines_.push(Deadline{due, fd, c.generation, Phase::Waiting});
 }
 
 // Bad requests are answered at once, with the reason as the body, and then closed.
 void Loop::send_error(int fd, Connection& c, int status, std::string_view why) {
+    c.head.reset();
     std::string body(why);
     body += '\n';
     build_response(response_, status, body);
@@ -473,17 +556,18 @@ void Loop::send_error(int fd, Connection& c, int status, std::string_view why) {
 // MSG_NOSIGNAL: writing to a connection the client has reset would otherwise raise SIGPIPE, whose
 // default action kills the whole process (and, in-process, the test or chapter program with it).
 // With the flag the write fails with EPIPE, and that connection alone is closed.
-void Loop::send_response(int fd, Connection& c, bool ok) {
+void Loop::send_response(int fd, Connection& c, bool ok, std::size_t already_sent) {
     c.ok_answer = ok;
     ssize_t n;
     do {
-        n = ::send(fd, response_.data(), response_.size(), MSG_NOSIGNAL);
+        n = ::send(fd, response_.data() + already_sent, response_.size() - already_sent,
+                   MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         close_connection(fd, c); // EPIPE, ECONNRESET: the client is gone
         return;
     }
-    const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
+    const std::size_t sent = already_sent + (n < 0 ? 0 : static_cast<std::size_t>(n));
     if (sent == response_.size()) {
         finish(fd, c);
         return;
@@ -558,7 +642,10 @@ void Loop::close_connection(int fd, Connection& c) {
     c.phase = Phase::Free;
     c.input_pending = false;
     c.ok_answer = false;
+    c.sent_first_byte = false;
+    --open_;
     std::string().swap(c.data); // give the buffer back, not just empty it
+    c.head.reset();
     if (!accepting_) {
         resume_accepting(); // one descriptor is free again
     }
@@ -586,7 +673,7 @@ void Loop::run_due_deadlines() {
             break;
         case Phase::Waiting:
             build_response(response_, 200, c.data);
-            send_response(due.fd, c, true);
+            send_response(due.fd, c, true, c.sent_first_byte ? 1 : 0);
             break;
         case Phase::Sending:
             close_connection(due.fd, c); // the client stopped reading its answer
@@ -677,14 +764,33 @@ std::uint64_t DelayServer::answered() const {
     return answered_.load(std::memory_order_relaxed);
 }
 
+std::uint64_t DelayServer::head_bytes_examined() const {
+    return head_bytes_examined_.load(std::memory_order_relaxed);
+}
+
+void DelayServer::fail_for_test() {
+    // Release: pairs with the acquire in run(), which reads the flag after the wake-up below.
+    failing_for_test_.store(true, std::memory_order_release);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t written = ::write(stop_event_.get(), &one, sizeof one);
+}
+
 void DelayServer::run() {
     try {
-        Loop loop(listener_.get(), epoll_.get(), options_, answered_);
-        loop.run();
+        Loop loop(listener_.get(), epoll_.get(), options_, answered_, head_bytes_examined_);
+        loop.run(); // returns when the stop event is readable
+        if (failing_for_test_.load(std::memory_order_acquire)) {
+            throw std::runtime_error("epoll_wait: failure injected by a test");
+        }
     } catch (const std::exception& e) {
         // Only an unusable epoll instance or memory exhaustion get here. No caller can receive it
         // on this thread, so say it; the connections close as `loop` unwinds, so no client hangs.
         eprintln(std::string("error: delay server: ") + e.what());
+        // Nobody will accept() again, but the kernel would go on completing handshakes into the
+        // backlog, and those clients would wait for their own deadline. shutdown() on a listening
+        // socket takes it out of the LISTEN state without closing the descriptor (stop() still
+        // owns that): the connections in the backlog are reset, new connects are refused.
+        ::shutdown(listener_.get(), SHUT_RDWR);
     }
 }
 

@@ -19,7 +19,7 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: delayserver [--host H] [--port P] [--quiet] [--help]\n"
+    "usage: delayserver [--host H] [--port P] [--max-connections N] [--quiet] [--help]\n"
     "\n"
     "The delay server of \"Asynchronous Programming in Rust\": GET /<delay_ms>/<message> is\n"
     "answered with the percent-decoded message after delay_ms milliseconds (at most 3600000),\n"
@@ -27,6 +27,9 @@ constexpr std::string_view kUsage =
     "\n"
     "  --host H   IPv4 address to listen on (default 127.0.0.1)\n"
     "  --port P   port to listen on, 0 picks a free one (default 8080)\n"
+    "  --max-connections N\n"
+    "             connections held at once; one more is answered 503 at once (default\n"
+    "             100000, lowered to fit the descriptor limit)\n"
     "  --quiet    do not log requests (the `listening on HOST:PORT` line is always printed)\n"
     "  --help     print this and exit\n"
     "\n"
@@ -34,8 +37,13 @@ constexpr std::string_view kUsage =
 
 struct Command {
     common::DelayServerOptions options;
+    bool max_connections_given = false; // else the default, lowered to fit the descriptor limit
     bool help = false;
 };
+
+// Descriptors the process needs besides its connections: standard streams, the listener, the
+// epoll instance, the stop event, and one to accept (and turn away) a client over the cap.
+constexpr std::size_t kReservedDescriptors = 16;
 
 std::uint16_t parse_port(std::string_view text) {
     unsigned long port = 0;
@@ -44,6 +52,16 @@ std::uint16_t parse_port(std::string_view text) {
         throw common::UsageError("--port: expected 0..65535, got '" + std::string(text) + "'");
     }
     return static_cast<std::uint16_t>(port);
+}
+
+std::size_t parse_max_connections(std::string_view text) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || n == 0) {
+        throw common::UsageError("--max-connections: expected a positive number, got '" +
+                                 std::string(text) + "'");
+    }
+    return n;
 }
 
 std::string parse_host(std::string_view text) {
@@ -89,6 +107,9 @@ Command parse_command_line(int argc, char** argv) {
             command.options.host = parse_host(value());
         } else if (arg == "--port") {
             command.options.port = parse_port(value());
+        } else if (arg == "--max-connections") {
+            command.options.max_connections = parse_max_connections(value());
+            command.max_connections_given = true;
         } else {
             throw common::UsageError(std::string(argv[i]) + ": unknown option (see --help)");
         }
@@ -112,8 +133,20 @@ int main(int argc, char** argv) {
     }
 
     // Every connection costs a descriptor; the usual soft limit of 1024 would cap the server far
-    // below what the benchmarks ask of it.
-    common::raise_descriptor_limit();
+    // below what the benchmarks ask of it. The cap on connections must stay below the limit, so
+    // that a client over the cap meets a quick 503 rather than a server out of descriptors.
+    const std::size_t limit = common::raise_descriptor_limit();
+    const std::size_t fits = limit > kReservedDescriptors ? limit - kReservedDescriptors : 1;
+    if (command.options.max_connections > fits) {
+        if (command.max_connections_given) {
+            common::eprintln(
+                "error: --max-connections: " + std::to_string(command.options.max_connections) +
+                " connections need more descriptors than the limit allows (" +
+                std::to_string(limit) + ")");
+            return 1;
+        }
+        command.options.max_connections = fits;
+    }
 
     // SIGINT and SIGTERM are blocked before the server thread starts (a new thread inherits the
     // mask), so neither interrupts it; main takes them synchronously with sigwait. No signal

@@ -71,7 +71,7 @@ Request parse_target(std::string_view target) {
 
 // request-line = method SP request-target SP HTTP-version (RFC 9112, section 3), without its
 // line end. Only this line matters to the delay server; the headers are ignored.
-Request parse_request_line(std::string_view line) {
+Request parse_request_line(std::string_view line, std::size_t max_target_bytes) {
     const std::size_t first_space = line.find(' ');
     if (first_space == std::string_view::npos) {
         return reject(400, "malformed request line");
@@ -100,75 +100,109 @@ Request parse_request_line(std::string_view line) {
     if (method != "GET") {
         return reject(405, "only GET is served");
     }
-    if (target.size() > kMaxTargetBytes) {
-        return reject(414, "path longer than 2048 bytes");
+    if (target.size() > max_target_bytes) {
+        return reject(414, "path too long");
     }
     return parse_target(target);
 }
 
-// The head ends at the first empty line: "\r\n\r\n", or "\n\n" from clients that end lines with a
-// bare LF (RFC 9112 lets a server accept those). Returns the offset just past it, or npos.
-std::size_t find_head_end(std::string_view received, std::size_t first_newline) {
-    for (std::size_t nl = first_newline; nl != std::string_view::npos;
-         nl = received.find('\n', nl + 1)) {
-        if (nl + 1 < received.size() && received[nl + 1] == '\n') {
-            return nl + 2;
-        }
-        if (nl + 2 < received.size() && received[nl + 1] == '\r' && received[nl + 2] == '\n') {
-            return nl + 3;
-        }
+bool allowed_in_request_line(unsigned char c) {
+    return c == ' ' || c == '\r' || is_visible(c);
+}
+
+// A request line that has not ended within the head limit: 414 when it is the path that is too
+// long, 431 otherwise.
+Request too_long_line(std::string_view line, std::size_t max_target_bytes) {
+    const std::size_t target_start = line.find(' ');
+    if (target_start == std::string_view::npos) {
+        return reject(431, "request head longer than 8192 bytes");
     }
-    return std::string_view::npos;
+    const std::size_t target_end = line.find(' ', target_start + 1);
+    const std::size_t target_size =
+        (target_end == std::string_view::npos ? line.size() : target_end) - target_start - 1;
+    return target_size > max_target_bytes ? reject(414, "path too long")
+                                          : reject(431, "request head longer than 8192 bytes");
 }
 
 } // namespace
 
-// Judges what has arrived so far: nullopt while more bytes are needed, otherwise the request (a
-// 200 to schedule or an error to send). Bad input is judged as early as possible, so garbage gets
-// its 400 at once instead of waiting for an end of head that may never come.
-std::optional<Request> examine_head(std::string_view received) {
-    const std::size_t line_end = received.find('\n');
+std::optional<Request> HeadParser::feed(std::string_view more) {
+    // Bytes past the limit cannot change the verdict: one byte over it settles it.
+    more = more.substr(0, kMaxRequestHeadBytes + 1 - received_);
+    if (!line_done_) {
+        if (auto verdict = feed_request_line(more)) {
+            return verdict;
+        }
+        if (!line_done_) {
+            return std::nullopt;
+        }
+    }
+    return feed_headers(more);
+}
+
+// Scans the new bytes up to the line's end; parses the line once, when its end has arrived.
+// Consumes what it scanned from `more`, leaving what follows the line for feed_headers().
+std::optional<Request> HeadParser::feed_request_line(std::string_view& more) {
+    const std::size_t line_end = more.find('\n');
+    const std::string_view part = more.substr(0, line_end);
+    work_ += part.size();
+    // Bytes that cannot be part of a request line settle it before its end arrives.
+    if (!all_of(part, allowed_in_request_line)) {
+        return reject(400, "binary data instead of an HTTP request");
+    }
+    received_ += part.size();
     if (line_end == std::string_view::npos) {
-        // Not even the request line is complete. Bytes that cannot be part of one settle it.
-        if (!all_of(received,
-                    [](unsigned char c) { return c == ' ' || c == '\r' || is_visible(c); })) {
-            return reject(400, "binary data instead of an HTTP request");
+        line_.append(part);
+        if (received_ > kMaxRequestHeadBytes) {
+            return too_long_line(line_, max_target_bytes_);
         }
-        if (received.size() > kMaxRequestHeadBytes) {
-            // Too long; say 414 when it is the path that is too long.
-            const std::size_t target_start = received.find(' ');
-            const std::size_t target_end = target_start == std::string_view::npos
-                                               ? target_start
-                                               : received.find(' ', target_start + 1);
-            const bool long_target =
-                target_start != std::string_view::npos &&
-                (target_end == std::string_view::npos ? received.size() : target_end) -
-                        target_start - 1 >
-                    kMaxTargetBytes;
-            return long_target ? reject(414, "path longer than 2048 bytes")
-                               : reject(431, "request head longer than 8192 bytes");
-        }
+        more = {};
         return std::nullopt;
     }
-    std::string_view line = received.substr(0, line_end);
+    ++received_; // the '\n'
+    more.remove_prefix(line_end + 1);
+    // The common case, a line that arrived whole, is parsed in place without a copy.
+    std::string_view line = part;
+    if (!line_.empty()) {
+        line_.append(part);
+        line = line_;
+    }
     if (!line.empty() && line.back() == '\r') {
         line.remove_suffix(1);
     }
-    Request request = parse_request_line(line);
-    if (request.status != 200) {
-        return request; // a bad request line needs no headers to be judged
+    work_ += line.size();
+    request_ = parse_request_line(line, max_target_bytes_);
+    std::string().swap(line_); // not needed any more: give the buffer back
+    if (request_.status != 200) {
+        return std::move(request_); // a bad request line needs no headers to be judged
     }
-    const std::size_t head_end = find_head_end(received, line_end);
-    if (head_end == std::string_view::npos) {
-        if (received.size() > kMaxRequestHeadBytes) {
-            return reject(431, "request head longer than 8192 bytes");
+    line_done_ = true;
+    blank_line_ = 1; // the line's own '\n' may be the first half of the blank line
+    return std::nullopt;
+}
+
+// The head ends at the first empty line: "\r\n\r\n", or "\n\n" from clients that end lines with a
+// bare LF (RFC 9112 lets a server accept those). Header lines are not otherwise looked at.
+std::optional<Request> HeadParser::feed_headers(std::string_view more) {
+    for (const char c : more) {
+        ++work_;
+        ++received_;
+        if (c == '\n' && blank_line_ > 0) {
+            if (received_ > kMaxRequestHeadBytes) {
+                return reject(431, "request head longer than 8192 bytes");
+            }
+            return std::move(request_); // bytes after the head are ignored
         }
-        return std::nullopt;
+        blank_line_ = c == '\n' ? 1 : (c == '\r' && blank_line_ == 1 ? 2 : 0);
     }
-    if (head_end > kMaxRequestHeadBytes) {
+    if (received_ > kMaxRequestHeadBytes) {
         return reject(431, "request head longer than 8192 bytes");
     }
-    return request; // bytes after the head (head_end onwards) are ignored
+    return std::nullopt;
+}
+
+std::optional<Request> examine_head(std::string_view received) {
+    return HeadParser().feed(received);
 }
 
 } // namespace common::detail
