@@ -4,8 +4,8 @@
 Every chapter keeps a catalogue of the mistakes readers make with its layer, `chNN-*/slips.txt`.
 A slip there reads:
 
-    slip: ch04-register-before-waker        # unique; starts with the chapter
-    file: src/reactor.cpp                   # relative to the chapter folder
+    slip: ch04-register-before-waker
+    file: src/reactor.cpp
     test: <the doctest case that catches it, as `ctest -N` lists it without the `chNN/` prefix>
     see: <one sentence: what a reader who made this slip would see>
     find: <<<
@@ -15,7 +15,8 @@ A slip there reads:
     <the lines that replace them; may be none>
     >>>
 
-Lines starting with `#` and blank lines between slips are ignored. For each slip this script,
+The name is unique and starts with the chapter; the file is relative to the chapter folder. Lines
+starting with `#` and blank lines between slips are ignored. For each slip this script,
 working on a scratch copy of the repository (never on the working tree):
 
   1. replaces the slip's exact text in its file (the text must occur exactly once),
