@@ -64,7 +64,7 @@ std::string quoted(const std::string& s) {
 } // namespace
 
 int docs_command(DocsMode mode, const std::string& root_dir, const std::string& results_file) {
-    const fs::path root(root_dir);
+    const fs::path root = fs::path(root_dir).lexically_normal();
     Results results;
     try {
         results = parse_results(read_file(results_file));
@@ -113,7 +113,10 @@ int docs_command(DocsMode mode, const std::string& root_dir, const std::string& 
     const std::string svg = svg_chart(results.cells, rows, results.runs);
     const bool chart_differs = !fs::exists(chart) || read_file(chart) != svg;
 
-    const std::string source = fs::path(results_file).lexically_proximate(root).string();
+    const std::string source = fs::absolute(results_file)
+                                   .lexically_normal()
+                                   .lexically_proximate(fs::absolute(root))
+                                   .string();
     if (mode == DocsMode::check) {
         if (chart_differs) {
             common::println(chart.lexically_relative(root).string() +
