@@ -1,6 +1,6 @@
-// `bench --check`: the targets this repository sets for the largest workload (10,000 requests ×
-// 1000 ms; the chapter READMEs say why each matters), checked against the measured medians. Part
-// of the benchmark driver; the figures are measured by hand, never by the test suite.
+// `bench --check`: the targets this repository holds its layers to at the largest workload
+// (10,000 requests × 1000 ms), checked against the measured medians. Part of the benchmark
+// driver; the figures are measured by hand, never by the test suite (which only renders them).
 #pragma once
 
 #include "results.hpp"
