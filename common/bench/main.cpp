@@ -385,8 +385,11 @@ int run(const bench::DriverOptions& o, const std::string& command) {
     const std::string text = bench::write_results(results);
     if (!o.results_file.empty()) {
         write_file(o.results_file, text);
+        const bool committed = o.results_file == bench::results_path(o.root);
         common::eprintln("bench: wrote " + o.results_file +
-                         " (common/scripts/bench.sh --update-docs brings the READMEs in step)");
+                         (committed ? " (common/scripts/bench.sh --update-docs brings the READMEs "
+                                      "in step with it)"
+                                    : ""));
     }
     const bench::Results shown = bench::parse_results(text);
     const std::string document = bench::render_block(shown, "run").text + "\n\n" +
