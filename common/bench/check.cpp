@@ -3,8 +3,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <optional>
-#include <vector>
 
 namespace bench {
 namespace {
@@ -24,15 +22,16 @@ std::string percent(double ratio) {
 // " (runs 1,277–1,308 ms and 1,393–1,578 ms overlap: within the noise)" when two cells' elapsed
 // ranges overlap, so a reader can tell a real difference from a coin toss; "" otherwise.
 std::string overlap_note(const Cell& a, const Cell& b) {
-    const std::vector<double> ta = a.values("elapsed_ms");
-    const std::vector<double> tb = b.values("elapsed_ms");
-    if (ta.empty() || tb.empty() || ta.back() < tb.front() || tb.back() < ta.front()) {
+    const Stat* ta = a.stat("elapsed_ms");
+    const Stat* tb = b.stat("elapsed_ms");
+    if (ta == nullptr || tb == nullptr || !ta->min || !tb->min || *ta->max < *tb->min ||
+        *tb->max < *ta->min) {
         return {};
     }
-    const auto range = [](const std::vector<double>& t) {
-        return with_commas(std::llround(t.front())) + "–" + with_commas(std::llround(t.back()));
+    const auto range = [](const Stat& t) {
+        return with_commas(std::llround(*t.min)) + "–" + with_commas(std::llround(*t.max));
     };
-    return " (runs " + range(ta) + " ms and " + range(tb) + " ms overlap: within the noise)";
+    return " (runs " + range(*ta) + " ms and " + range(*tb) + " ms overlap: within the noise)";
 }
 
 // The cell of `row` when all its runs succeeded; otherwise nullopt and `why` says what is wrong.
@@ -45,8 +44,10 @@ const Cell* usable(const std::vector<Cell>& cells, const std::string& row, std::
     } else if (!cell->not_run.empty()) {
         why = where + " was not run: " + cell->not_run;
     } else if (!cell->all_ok()) {
-        why = where + ": " + std::to_string(cell->runs.size() - cell->ok_runs()) + " of " +
-              std::to_string(cell->runs.size()) + " runs failed: " + cell->first_failure();
+        why = where + ": " + std::to_string(cell->runs - cell->ok) + " of " +
+              std::to_string(cell->runs) + " runs failed: " + cell->failure;
+    } else if (!cell->median("elapsed_ms") || !cell->median("peak_rss_kib")) {
+        why = where + ": no elapsed_ms or peak_rss_kib";
     } else {
         return cell;
     }
@@ -129,6 +130,22 @@ std::vector<Figure> check_figures(const std::vector<Cell>& cells, std::size_t re
         figures.push_back(ahead_of_asio(cells, row, requests, *asio_cell, false));
     }
     return figures;
+}
+
+std::string check_text(const std::vector<Cell>& cells, std::size_t requests, long delay_ms,
+                       int& missed) {
+    std::string out = "check: the targets at " + with_commas(static_cast<long long>(requests)) +
+                      " requests x " + std::to_string(delay_ms) + " ms" +
+                      (delay_ms == 1000 ? "" : " (they were set for 1000 ms)") + "\n";
+    missed = 0;
+    for (const Figure& f : check_figures(cells, requests)) {
+        out += (f.skipped ? "  skip   " : f.met ? "  met    " : "  MISSED ") + f.text + "\n";
+        missed += (!f.met && !f.skipped) ? 1 : 0;
+    }
+    out += missed == 0 ? "check: every target met"
+                       : "check: " + std::to_string(missed) + " target" + (missed == 1 ? "" : "s") +
+                             " missed";
+    return out;
 }
 
 } // namespace bench

@@ -1,6 +1,6 @@
-// `bench --check`: the figures the chapter issues set for the largest workload (10,000 requests ×
-// 1000 ms), checked against the measured medians. Part of the benchmark driver; a benchmark run
-// by hand, never part of the test suite.
+// `bench --check`: the targets this repository holds its layers to at the largest workload
+// (10,000 requests × 1000 ms), checked against the measured medians. Part of the benchmark
+// driver; the figures are measured by hand, never by the test suite (which only renders them).
 #pragma once
 
 #include "results.hpp"
@@ -24,5 +24,10 @@ struct Figure {
 //   row was run).
 // A row whose runs did not all succeed misses every figure it takes part in.
 std::vector<Figure> check_figures(const std::vector<Cell>& cells, std::size_t requests);
+
+// The figures as text: a heading line, then one line per figure, "  met    ...", "  MISSED ...",
+// "  skip   ...", then a verdict line. `missed` is set to the number missed.
+std::string check_text(const std::vector<Cell>& cells, std::size_t requests, long delay_ms,
+                       int& missed);
 
 } // namespace bench

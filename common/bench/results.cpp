@@ -1,116 +1,114 @@
-// Implementation of results.hpp: medians and the markdown table.
+// Implementation of results.hpp: from runs to medians and ranges.
 #include "results.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <set>
 
 namespace bench {
 namespace {
 
-// Keys every summary line has, shown in their own columns; any other key goes to "other".
-const std::set<std::string, std::less<>> kShownKeys = {
-    "chapter", "requests", "delay_ms", "ok", "elapsed_ms", "peak_rss_kib", "threads", "polls"};
-
-std::string fixed(double value, int decimals) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.*f", decimals, value);
-    return text;
+// The keys that say which cell a summary line belongs to, not what it measured.
+bool identifying(std::string_view key) {
+    return key == "chapter" || key == "requests" || key == "delay_ms" || key == "ok";
 }
 
-// A table cell must not contain '|' or a line break.
-std::string table_text(std::string_view text, std::size_t max_chars = 200) {
-    std::string out;
-    for (const char c : text.substr(0, max_chars)) {
-        if (c == '|') {
-            out += "\\|";
-        } else if (c == '\n' || c == '\r') {
-            out += ' ';
-        } else {
-            out += c;
-        }
-    }
-    if (text.size() > max_chars) {
-        out += "…";
-    }
-    return out;
-}
-
-std::string median_count(const Cell& cell, std::string_view key) {
-    const auto m = cell.median(key);
-    return m ? with_commas(std::llround(*m)) : "—";
-}
-
-// Medians of the keys a chapter adds beyond the common ones ("wakes 6, spawn_ms 35").
-std::string other_keys(const Cell& cell) {
-    std::vector<std::string> keys;
-    for (const RunOutcome& run : cell.runs) {
-        if (!run.ok || !run.summary) {
-            continue;
-        }
-        for (const auto& [key, value] : run.summary->fields) {
-            if (!kShownKeys.contains(key) &&
-                std::find(keys.begin(), keys.end(), key) == keys.end()) {
-                keys.push_back(key);
-            }
-        }
-    }
-    std::string out;
-    for (const std::string& key : keys) {
-        // A number is shown as its median; text (a version) as the first run printed it.
-        std::string value;
-        if (const auto m = cell.median(key)) {
-            value = with_commas(std::llround(*m));
-        } else {
-            for (const RunOutcome& run : cell.runs) {
-                if (run.ok && run.summary && run.summary->get(key)) {
-                    value = std::string(*run.summary->get(key));
-                    break;
-                }
-            }
-        }
-        out += (out.empty() ? "" : ", ") + key + " " + value;
-    }
-    return out.empty() ? "" : table_text(out);
-}
-
-} // namespace
-
-std::size_t Cell::ok_runs() const {
-    return static_cast<std::size_t>(
-        std::count_if(runs.begin(), runs.end(), [](const RunOutcome& r) { return r.ok; }));
-}
-
-std::vector<double> Cell::values(std::string_view key) const {
-    std::vector<double> out;
-    for (const RunOutcome& run : runs) {
-        if (run.ok && run.summary) {
-            if (const auto v = run.summary->number(key)) {
-                out.push_back(*v);
-            }
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-std::optional<double> Cell::median(std::string_view key) const {
-    const std::vector<double> v = values(key);
-    if (v.empty()) {
-        return std::nullopt;
-    }
+double median_of_sorted(const std::vector<double>& v) {
     const std::size_t mid = v.size() / 2;
     return v.size() % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-std::string Cell::first_failure() const {
-    for (const RunOutcome& run : runs) {
-        if (!run.ok) {
-            return run.failure;
+} // namespace
+
+const Stat* Cell::stat(std::string_view key) const {
+    for (const auto& [k, s] : numbers) {
+        if (k == key) {
+            return &s;
         }
     }
-    return {};
+    return nullptr;
+}
+
+std::optional<double> Cell::median(std::string_view key) const {
+    const Stat* s = stat(key);
+    return s ? std::optional<double>(s->median) : std::nullopt;
+}
+
+std::optional<std::string_view> Cell::text(std::string_view key) const {
+    for (const auto& [k, v] : texts) {
+        if (k == key) {
+            return std::string_view(v);
+        }
+    }
+    return std::nullopt;
+}
+
+Cell summarize(std::string row, std::size_t requests, long delay_ms,
+               const std::vector<RunOutcome>& runs) {
+    Cell cell;
+    cell.row = std::move(row);
+    cell.requests = requests;
+    cell.delay_ms = delay_ms;
+    cell.runs = static_cast<int>(runs.size());
+    // The keys in the order the first successful run printed them (later runs' new keys after).
+    std::vector<std::string> keys;
+    for (const RunOutcome& run : runs) {
+        if (!run.ok) {
+            if (cell.failure.empty()) {
+                cell.failure = run.failure;
+            }
+            continue;
+        }
+        ++cell.ok;
+        for (const auto& [key, value] : run.summary->fields) {
+            if (!identifying(key) && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+                keys.push_back(key);
+            }
+        }
+    }
+    for (const std::string& key : keys) {
+        std::vector<double> values;
+        std::optional<std::string> text;
+        for (const RunOutcome& run : runs) {
+            if (!run.ok) {
+                continue;
+            }
+            if (const auto v = run.summary->number(key)) {
+                values.push_back(*v);
+            } else if (const auto t = run.summary->get(key); t && !text) {
+                text = std::string(*t);
+            }
+        }
+        if (!values.empty()) {
+            std::sort(values.begin(), values.end());
+            cell.numbers.emplace_back(
+                key, Stat{median_of_sorted(values), values.front(), values.back()});
+        } else if (text) {
+            cell.texts.emplace_back(key, *text);
+        }
+    }
+    return cell;
+}
+
+std::optional<ServerRow> server_row(const std::vector<Cell>& cells,
+                                    std::optional<double> server_peak_rss_kib) {
+    std::size_t largest = 0;
+    for (const Cell& cell : cells) {
+        if (cell.all_ok() && cell.median("elapsed_ms")) {
+            largest = std::max(largest, cell.requests);
+        }
+    }
+    const Cell* fastest = nullptr;
+    for (const Cell& cell : cells) {
+        if (cell.requests == largest && cell.all_ok() && cell.median("elapsed_ms") &&
+            (fastest == nullptr || *cell.median("elapsed_ms") < *fastest->median("elapsed_ms"))) {
+            fastest = &cell;
+        }
+    }
+    if (fastest == nullptr) {
+        return std::nullopt;
+    }
+    return ServerRow{fastest->requests, fastest->delay_ms, *fastest->median("elapsed_ms"),
+                     fastest->row, server_peak_rss_kib};
 }
 
 std::string with_commas(long long value) {
@@ -144,7 +142,9 @@ std::string row_label(std::string_view row) {
 }
 
 std::string mib(double kib) {
-    return fixed(kib / 1024.0, 1) + " MiB";
+    char text[64];
+    std::snprintf(text, sizeof text, "%.1f MiB", kib / 1024.0);
+    return text;
 }
 
 const Cell* find_cell(const std::vector<Cell>& cells, std::string_view row, std::size_t requests) {
@@ -154,81 +154,6 @@ const Cell* find_cell(const std::vector<Cell>& cells, std::string_view row, std:
         }
     }
     return nullptr;
-}
-
-const Cell* fastest_at_largest_size(const std::vector<Cell>& cells) {
-    std::size_t largest = 0;
-    for (const Cell& cell : cells) {
-        if (cell.all_ok()) {
-            largest = std::max(largest, cell.requests);
-        }
-    }
-    const Cell* fastest = nullptr;
-    for (const Cell& cell : cells) {
-        if (cell.requests == largest && cell.all_ok() &&
-            (fastest == nullptr || *cell.median("elapsed_ms") < *fastest->median("elapsed_ms"))) {
-            fastest = &cell;
-        }
-    }
-    return fastest;
-}
-
-std::string markdown_table(const Report& report) {
-    std::string out =
-        "| row | requests | delay | elapsed (median; min–max) | elapsed ÷ delay | peak RSS | "
-        "threads | polls | other keys (median) | runs |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
-    for (const Cell& cell : report.cells) {
-        out += "| " + row_label(cell.row) + " | " +
-               with_commas(static_cast<long long>(cell.requests)) + " | " +
-               with_commas(cell.delay_ms) + " ms | ";
-        if (!cell.not_run.empty()) {
-            out += "— | — | — | — | — | | not run: " + table_text(cell.not_run) + " |\n";
-            continue;
-        }
-        const std::vector<double> elapsed = cell.values("elapsed_ms");
-        if (elapsed.empty()) {
-            out += "— | — | — | — | — | | **" +
-                   (cell.runs.size() == 1
-                        ? std::string("the run failed")
-                        : "all " + std::to_string(cell.runs.size()) + " runs failed") +
-                   "**: " + table_text(cell.first_failure()) + " |\n";
-            continue;
-        }
-        const double med = *cell.median("elapsed_ms");
-        out +=
-            with_commas(std::llround(med)) + " ms (" + with_commas(std::llround(elapsed.front())) +
-            "–" + with_commas(std::llround(elapsed.back())) + ") | " +
-            fixed(med / static_cast<double>(cell.delay_ms), 2) + " | " +
-            mib(cell.median("peak_rss_kib").value_or(0)) + " | " + median_count(cell, "threads") +
-            " | " + median_count(cell, "polls") + " | " + other_keys(cell) + " | ";
-        if (cell.all_ok()) {
-            out += std::to_string(cell.runs.size()) + " ok |\n";
-        } else {
-            out += "**" + std::to_string(cell.runs.size() - cell.ok_runs()) + " of " +
-                   std::to_string(cell.runs.size()) +
-                   " failed** (medians of the rest): " + table_text(cell.first_failure()) + " |\n";
-        }
-    }
-
-    // The delay server's own figure. It cannot time itself from outside, so its time is the
-    // fastest client's: whatever that client measured, the server kept up with.
-    if (const Cell* fastest = fastest_at_largest_size(report.cells)) {
-        const double med = *fastest->median("elapsed_ms");
-        out += "| **delay server** | " + with_commas(static_cast<long long>(fastest->requests)) +
-               " | " + with_commas(fastest->delay_ms) + " ms | " + with_commas(std::llround(med)) +
-               " ms | " + fixed(med / static_cast<double>(fastest->delay_ms), 2) + " | " +
-               (report.server_peak_rss_kib ? mib(static_cast<double>(*report.server_peak_rss_kib))
-                                           : std::string("—")) +
-               " | 1 | — | | time as measured by its fastest client (" + fastest->row +
-               "): the server served " + with_commas(static_cast<long long>(fastest->requests)) +
-               " concurrent clients in at most that; peak RSS is the server process's own, "
-               "over the whole benchmark |\n";
-    }
-    for (const std::string& note : report.notes) {
-        out += "\n" + note + "\n";
-    }
-    return out;
 }
 
 } // namespace bench

@@ -1,7 +1,8 @@
-// What the benchmark driver measured, and the markdown table it prints: one Cell per row and
-// workload (ch02 at 10,000 × 1000 ms, say) holding every run, medians taken over the runs that
-// succeeded. Part of the driver in common/bench; the chart (svg_chart.hpp) and the figure checks
-// (check.hpp) read the same cells.
+// What one benchmark run measured, reduced to what the results file keeps: for each row and
+// workload (ch02 at 10,000 × 1000 ms, say) the median, minimum and maximum of every number the
+// summary lines carried, over the runs that succeeded. Part of the driver in common/bench: the
+// driver builds these from its runs (summarize), the results file stores them
+// (results_file.hpp), and every table, chart, check and README figure is rendered from them.
 #pragma once
 
 #include "summary_line.hpp"
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bench {
@@ -22,28 +24,63 @@ struct RunOutcome {
     std::optional<SummaryLine> summary; // also kept for failed runs that printed one
 };
 
+// One number over the successful runs. The range is absent only where the figures were
+// transcribed from a table that did not publish it.
+struct Stat {
+    double median = 0;
+    std::optional<double> min;
+    std::optional<double> max;
+};
+
 struct Cell {
     std::string row; // "ch01" ... "ch05", "asio"
     std::size_t requests = 0;
     long delay_ms = 0;
+    int runs = 0;        // runs made
+    int ok = 0;          // runs that succeeded; the statistics are over these
     std::string not_run; // why this size was not run for this row ("" when it was)
-    std::vector<RunOutcome> runs;
+    std::string failure; // the first failed run's cause ("" when none failed)
+    std::vector<std::pair<std::string, Stat>> numbers;      // "elapsed_ms", "polls", ...
+    std::vector<std::pair<std::string, std::string>> texts; // keys whose value is not a number
 
-    std::size_t ok_runs() const;
-    bool all_ok() const { return not_run.empty() && !runs.empty() && ok_runs() == runs.size(); }
-    // A summary key's values over the successful runs, sorted; empty when none had it.
-    std::vector<double> values(std::string_view key) const;
+    bool all_ok() const { return not_run.empty() && runs > 0 && ok == runs; }
     std::optional<double> median(std::string_view key) const;
-    std::string first_failure() const; // "" when every run succeeded
+    const Stat* stat(std::string_view key) const;
+    std::optional<std::string_view> text(std::string_view key) const;
 };
 
-// The pieces of the results document around the cells.
-struct Report {
-    std::vector<Cell> cells;                 // in row order, then size
-    std::vector<std::string> notes;          // rows that were not run at all, and why
-    std::optional<long> server_peak_rss_kib; // the delay server's own peak, whole benchmark
-    int runs = 0;                            // runs per cell
+// The delay server's own row. A server cannot time its clients from the inside, so its time is
+// its fastest client's at the largest size; its peak RSS is its own, over the whole benchmark.
+struct ServerRow {
+    std::size_t requests = 0;
+    long delay_ms = 0;
+    double elapsed_ms = 0;
+    std::string timed_by; // the row whose time it is
+    std::optional<double> peak_rss_kib;
 };
+
+// Everything the results file holds.
+struct Results {
+    std::string date;    // "2026-11-26"
+    std::string command; // "bench --runs 5"
+    std::string machine; // cores, CPU, memory
+    std::string build;   // compiler and build type
+    double load_average = 0;
+    int runs = 0;                   // runs per cell
+    std::vector<std::string> notes; // rows that were not run at all, provenance, ...
+    std::vector<Cell> cells;        // in row order, then size
+    std::optional<ServerRow> server;
+};
+
+// A cell's statistics from its runs: numbers over the runs that succeeded, text keys as the first
+// successful run printed them. The identifying keys (chapter, requests, delay_ms, ok) are dropped.
+Cell summarize(std::string row, std::size_t requests, long delay_ms,
+               const std::vector<RunOutcome>& runs);
+
+// The server row for `results.cells`: the fastest row whose runs all succeeded at the largest
+// size. nullopt when there is none.
+std::optional<ServerRow> server_row(const std::vector<Cell>& cells,
+                                    std::optional<double> server_peak_rss_kib);
 
 // "10,000"
 std::string with_commas(long long value);
@@ -53,12 +90,5 @@ std::string row_label(std::string_view row);
 std::string mib(double kib);
 
 const Cell* find_cell(const std::vector<Cell>& cells, std::string_view row, std::size_t requests);
-
-// The delay server's capacity row: at the largest size measured, the fastest row whose runs all
-// succeeded. nullptr when there is none.
-const Cell* fastest_at_largest_size(const std::vector<Cell>& cells);
-
-// The markdown table (header, one line per cell, the delay server's row) followed by the notes.
-std::string markdown_table(const Report& report);
 
 } // namespace bench

@@ -101,7 +101,7 @@ std::string series(const Panel& p, const std::vector<Cell>& cells,
         const Style s = style_of(row);
         std::vector<std::pair<double, double>> points;
         for (const Cell& cell : cells) {
-            if (cell.row == row && cell.all_ok()) {
+            if (cell.row == row && cell.all_ok() && cell.median(key)) {
                 points.emplace_back(p.px(static_cast<double>(cell.requests)),
                                     p.py(*cell.median(key) * scale));
             }
@@ -154,7 +154,7 @@ std::string svg_chart(const std::vector<Cell>& cells, const std::vector<std::str
     for (const Cell& cell : cells) {
         sizes.insert(cell.requests);
         delay_ms = cell.delay_ms;
-        if (cell.all_ok()) {
+        if (cell.all_ok() && cell.median("elapsed_ms") && cell.median("peak_rss_kib")) {
             const double t = *cell.median("elapsed_ms");
             const double m = *cell.median("peak_rss_kib") / 1024.0;
             t_lo = std::min(t_lo, t);
