@@ -1,5 +1,5 @@
-// join_all: one future over many, ready when all of them are (the book's chapter 7
-// c-async-await `JoinAll`). A non-leaf future: it runs its children concurrently on one thread by
+// join_all: one future over many, ready when all of them are (the book's `JoinAll`, in
+// ch07/c-async-await). A non-leaf future: it runs its children concurrently on one thread by
 // polling each unfinished one whenever it is polled itself. Concurrency without threads, and
 // without knowing which child can make progress — the cost measured in the README.
 #pragma once
@@ -30,11 +30,15 @@ public:
     // in the order given (not the order they completed in), once the last child is ready.
     //
     // It cannot know which child an event was for, so it asks them all, every time: with N
-    // children waiting, each wake costs N polls even if only one of them can move. Chapter 4's
-    // wakers let the runtime poll only the one that was woken.
+    // children waiting, each wake costs N polls even if only one of them can move. ch04's wakers
+    // let the runtime poll only the one that was woken.
     //
-    // A child's exception ends the join_all (the book unwraps and panics): it is passed on, and
-    // the join_all is finished. The other children are destroyed with it, closing their sockets.
+    // The book's JoinAll throws the children's values away (its output is an empty String; each
+    // of its children prints its own answer as it arrives); this one keeps them, in order.
+    //
+    // A child's exception ends the join_all (in the book a failed request panics inside the
+    // child): it is passed on, and the join_all is finished. The other children are destroyed with
+    // it, closing their sockets.
     PollState<std::vector<T>> poll() override {
         if (finished_) {
             throw std::logic_error("join_all polled after completion");

@@ -107,7 +107,7 @@ TEST_CASE("polling a finished future is a logic error, not undefined behaviour")
 }
 
 // Under edge triggering an event is reported once. A future that read only after an event would
-// hang if the event were consumed by somebody else first (another future's wake, or in chapter 4
+// hang if the event were consumed by somebody else first (another future's wake, or in ch04
 // the reactor before the waker is in place: upstream issue #23). This one reads on every poll.
 TEST_CASE("a future reads on every poll, so an answer whose event was consumed is not lost") {
     const std::size_t baseline = common::test::open_descriptor_count();
@@ -137,8 +137,8 @@ TEST_CASE("a future reads on every poll, so an answer whose event was consumed i
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
-TEST_CASE("every misbehaving server ends in an error through block_on, the silent ones through "
-          "the deadline") {
+TEST_CASE("against each misbehaving server block_on ends in an error (the silent ones at the "
+          "deadline) or, for a trickled answer, in the whole body") {
     const std::size_t baseline = common::test::open_descriptor_count();
     for (const common::test::Misbehavior mode : common::test::kAllMisbehaviors) {
         CAPTURE(common::test::to_string(mode));
