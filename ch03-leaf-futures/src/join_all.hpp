@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -23,8 +24,18 @@ class JoinAll final : public Future<std::vector<T>> {
                   "join_all collects values; wrap a Future<void> to return one");
 
 public:
+    // Throws std::invalid_argument when a child is null. Inside, an empty slot means "this child
+    // has finished"; a null child would look finished, never be counted, and keep the join_all
+    // from ever becoming ready (block_on would run to its deadline). Say so now, not after the
+    // deadline.
     explicit JoinAll(std::vector<std::unique_ptr<Future<T>>> futures)
-        : futures_(std::move(futures)), results_(futures_.size()) {}
+        : futures_(std::move(futures)), results_(futures_.size()) {
+        for (std::size_t i = 0; i < futures_.size(); ++i) {
+            if (!futures_[i]) {
+                throw std::invalid_argument("join_all: child " + std::to_string(i) + " is null");
+            }
+        }
+    }
 
     // Polls every child that has not finished yet, in the order given. Ready with all the results,
     // in the order given (not the order they completed in), once the last child is ready.
@@ -88,7 +99,8 @@ private:
 };
 
 // The book's `join_all(futures)`. Like every future here it is lazy: nothing is polled (so no
-// request starts) until the returned future is polled.
+// request starts) until the returned future is polled. Throws std::invalid_argument for a null
+// child.
 template <typename T>
 std::unique_ptr<JoinAll<T>> join_all(std::vector<std::unique_ptr<Future<T>>> futures) {
     return std::make_unique<JoinAll<T>>(std::move(futures));
