@@ -203,3 +203,31 @@ TEST_CASE("a server's bad answers name the request, and a reset names the peer")
     }
     CHECK(common::test::open_descriptor_count() == baseline);
 }
+
+// A failed future is finished: its socket must close when the error is thrown, not later when the
+// owner happens to destroy the future (a join_all child that failed may stay alive for the rest of
+// the run). The count is taken while the future is still alive. Reset is a read error
+// (ECONNRESET); the others are bad answers found after the read.
+TEST_CASE("a leaf future closes its socket as soon as it fails, while the future is still alive") {
+    const std::size_t baseline = common::test::open_descriptor_count();
+    for (const common::test::Misbehavior mode :
+         {common::test::Misbehavior::Reset, common::test::Misbehavior::CloseMidBody,
+          common::test::Misbehavior::CloseBeforeAnswer, common::test::Misbehavior::Garbage}) {
+        CAPTURE(common::test::to_string(mode));
+        common::test::MisbehavingServer server(mode);
+        ch03::Runtime runtime;
+        ch03::Http http(runtime.registry(), server.endpoint(), ch03::Announce::No);
+        auto future = http.get("/10/fails");
+        const std::size_t before = common::test::open_descriptor_count();
+
+        const std::string error = error_of([&] { runtime.block_on(*future, Clock::now() + 10s); });
+        CHECK_FALSE(error.empty());
+        CHECK(error != "block_on: timed out");
+        // The server closed its side before the client could see the failure, so only our socket
+        // could still be open here.
+        CHECK(common::test::open_descriptor_count() == before);
+        CHECK_THROWS_WITH_AS(future->poll(), "HttpGetFuture polled after completion",
+                             std::logic_error);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
