@@ -12,6 +12,7 @@
 #include <common/net.hpp>
 #include <common/test_support/misbehaving_server.hpp>
 #include <common/test_support/resources.hpp>
+#include <common/test_support/watchdog.hpp>
 
 #include <doctest/doctest.h>
 
@@ -139,6 +140,7 @@ TEST_CASE("a future reads on every poll, so an answer whose event was consumed i
 
 TEST_CASE("against each misbehaving server block_on ends in an error (the silent ones at the "
           "deadline) or, for a trickled answer, in the whole body") {
+    const common::test::Watchdog dog(std::chrono::seconds(20)); // a lost deadline fails, bounded
     const std::size_t baseline = common::test::open_descriptor_count();
     for (const common::test::Misbehavior mode : common::test::kAllMisbehaviors) {
         CAPTURE(common::test::to_string(mode));
