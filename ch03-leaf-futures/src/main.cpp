@@ -54,7 +54,7 @@ void busy_polling_main(const common::Endpoint& server, const common::Options& op
     common::println("== 1. The main of the book's ch07/a-coroutine: poll, 'Schedule other tasks', "
                     "sleep 100 ms, poll again ==");
     // The leaf futures register their sockets with this Poll, but nobody ever waits on it (the
-    // book's a-coroutine does not register at all); part 2 is where waiting on it pays off.
+    // book's ch07/a-coroutine registers nothing); part 2 is where waiting on it pays off.
     ch02::Poll poll;
     ch03::Http http(poll.registry(), server);
     std::unique_ptr<ch03::Future<void>> future = ch03::async_main(getter(http));

@@ -30,8 +30,8 @@ public:
     // Where leaf futures register their sockets (the book's `runtime::registry()`).
     ch02::Registry registry() const { return poll_.registry(); }
 
-    // Print `Schedule other tasks` each time block_on is about to sleep, as the book's a-runtime
-    // does, so the demo shows how rarely that now happens. Off by default.
+    // Print `Schedule other tasks` each time block_on is about to sleep, as the book's
+    // ch08/a-runtime does, so the demo shows how rarely that now happens. Off by default.
     void announce_waits(bool on) { announce_waits_ = on; }
 
     // Polls `future`; while it is not ready, sleeps in Poll::poll until a registered socket is
