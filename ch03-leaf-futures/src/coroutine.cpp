@@ -26,6 +26,11 @@ PollState<void> Coroutine::resume() {
     // The loop runs one piece after another as long as they can finish right away, exactly like
     // the book's `loop { match self.state { ... } }`: a poll ends only at a wait that is not ready
     // yet (return not_ready) or at the end (return ready()).
+    //
+    // Mind the two meanings of `break`. Here, in C++, `break` leaves the switch and the for(;;)
+    // goes round again: "go on to the next state". In the book's Rust (and in what corofy
+    // generates), `break PollState::NotReady` leaves the *loop* with that value, so poll returns
+    // it: "suspend". Our suspend is spelled `return not_ready;`.
     for (;;) {
         switch (state_) {
         case State::Start: {
@@ -34,7 +39,7 @@ PollState<void> Coroutine::resume() {
             // Http::get("/600/HelloWorld1") only *creates* the future; the wait below polls it.
             waiting_for_ = http_get_("/600/HelloWorld1");
             state_ = State::Wait1;
-            break;
+            break; // on to Wait1 in this same poll (not a suspend: see the top of this function)
         }
 
         case State::Wait1: {
@@ -47,7 +52,7 @@ PollState<void> Coroutine::resume() {
             stack_.counter += 1;
             waiting_for_ = http_get_("/400/HelloWorld2"); // the first future is destroyed here
             state_ = State::Wait2;
-            break;
+            break; // on to Wait2 in this same poll
         }
 
         case State::Wait2: {

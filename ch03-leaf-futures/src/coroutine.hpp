@@ -1,7 +1,7 @@
 // A coroutine written by hand: the state machine a compiler makes out of straight-line code with
-// two waits in it (the book's chapter 7 a-coroutine `Coroutine`, plus the `counter` local of its
-// chapter 9 a-coroutines-variables). A non-leaf future: it does no I/O itself, it polls the
-// HttpGetFutures it creates. Chapter 5 lets the C++ compiler write this class from a co_await.
+// two waits in it (the `Coroutine` of the book's ch07/a-coroutine, plus the `counter` local of
+// ch09/a-coroutines-variables). A non-leaf future: it does no I/O itself, it polls the
+// HttpGetFutures it creates. ch05 lets the C++ compiler write this class from a co_await.
 #pragma once
 
 #include "future.hpp"

@@ -1,7 +1,8 @@
 // The two types every later idea in this repository is built on: PollState<T> (ready with a value,
-// or not ready yet) and Future<T> (something you can ask "are you done?"). The book's chapter 6
-// and 7 `future.rs`, in C++. No waker yet: whoever polls a future here must find out by itself
-// when polling again is worth it (chapter 4 adds the waker that tells it).
+// or not ready yet) and Future<T> (something you can ask "are you done?"). The `future.rs` of the
+// book's ch07 examples (explained in book ch. 6 and 7), in C++. No waker yet: whoever polls a
+// future here must find out by itself when polling again is worth it (ch04 adds the waker that
+// tells it).
 #pragma once
 
 #include <optional>
@@ -74,7 +75,7 @@ private:
 //
 // poll() makes as much progress as it can *without blocking* and returns. It is called again and
 // again until it returns a ready state; after that it must not be called again (our futures throw
-// std::logic_error if it is, where the book's panic!).
+// std::logic_error if it is; in the book only the coroutines check, with a panic!).
 //
 // Futures live behind std::unique_ptr, the book's Box<dyn Future>: one owner, never copied. Copying
 // one would duplicate a half-finished operation (two owners of one socket); the base class deletes

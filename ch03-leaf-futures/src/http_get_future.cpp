@@ -18,8 +18,10 @@ HttpGetFuture::HttpGetFuture(ch02::Registry registry, common::Endpoint server, s
 
 PollState<std::string> HttpGetFuture::poll() {
     if (stage_ == Stage::Finished) {
-        // The book panics here; we throw, so a test can see it and a reader gets a sentence
-        // instead of a read on a closed descriptor.
+        // The book's HttpGetFuture has no such check: polled again, it reads its socket again
+        // (end of stream at once) and returns the same response a second time. Only its
+        // Coroutine panics when polled after it resolved. We refuse, so a test can see it and a
+        // reader gets a sentence instead of a read on a closed descriptor.
         throw std::logic_error("HttpGetFuture polled after completion");
     }
     try {
@@ -28,12 +30,13 @@ PollState<std::string> HttpGetFuture::poll() {
                 common::println("FIRST POLL - START OPERATION");
             }
             start();
-            // The book's a-runtime returns NotReady here and waits for the first event. We read
-            // at once instead. With epoll alone nothing would be lost either way (registering a
-            // socket that is already readable reports it), but from chapter 4 on the event wakes
-            // a *task*, and an answer that arrives before the waker is stored wakes nobody: a
-            // known bug of the original (upstream issue #23). "Register, then read" is the habit
-            // that rules it out, so the leaf future has it from the start.
+            // No return here: the first poll goes on to read, as the book's ch08/a-runtime does
+            // after registering. (Its ch07 futures return NotReady right after sending, and
+            // register nothing: their main loop polls again anyway.) With epoll alone nothing
+            // would be lost either way (registering a socket that is already readable reports
+            // it), but from ch04 on an event wakes a *task* through its stored waker, and an
+            // answer that arrives before the waker is stored wakes nobody (upstream issue #23).
+            // "Register, then read" is the habit that rules it out, so this future has it now.
         }
         return read();
     } catch (const common::HttpError& e) {

@@ -1,7 +1,7 @@
-// HttpGetFuture, the leaf future of this chapter (the book's `http.rs`, chapters 7 and 8): one
-// GET request to the delay server as a value that can be polled. It sits directly on the ch02
-// event queue: its first poll registers its socket with a ch02::Registry, and whoever drives it
-// (the Runtime in runtime.hpp) sleeps in that registry's ch02::Poll.
+// HttpGetFuture, the leaf future of this chapter (the `http.rs` of the book's ch07 and ch08
+// examples): one GET request to the delay server as a value that can be polled. It sits directly on
+// the ch02 event queue: its first poll registers its socket with a ch02::Registry, and whoever
+// drives it (the Runtime in runtime.hpp) sleeps in that registry's ch02::Poll.
 //
 // A *leaf* future does real I/O itself, at the bottom of the tree; a *non-leaf* future (the
 // Coroutine, JoinAll) only polls other futures. Every tree of futures ends in leaves like this one.
@@ -59,7 +59,7 @@ private:
     common::Endpoint server_;
     std::string path_;
     // Stored with the registration and handed back with each event. Nobody reads it in this
-    // chapter (block_on polls the whole tree on any event); chapter 4's reactor uses it to find
+    // chapter (block_on polls the whole tree on any event); ch04's reactor uses it to find
     // which task to wake.
     ch02::Token token_;
     Announce announce_;

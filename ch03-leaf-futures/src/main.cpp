@@ -1,10 +1,12 @@
-// The ch03-leaf-futures program: the book's chapter 7 and 8 demos on this chapter's futures, in
-// three parts (busy polling, block_on, sequential versus join_all), and load mode: join_all over N
-// HttpGetFutures under block_on, with the number of polls it took in the summary line.
+// The ch03-leaf-futures program: the demos of the book's ch07/a-coroutine and ch08/a-runtime on
+// this chapter's futures, in three parts (busy polling, block_on, sequential versus join_all). Load
+// mode (join_all over N HttpGetFutures under block_on) lives in load.cpp; main only prints its
+// summary line.
 #include "coroutine.hpp"
 #include "future.hpp"
 #include "http_get_future.hpp"
 #include "join_all.hpp"
+#include "load.hpp"
 #include "runtime.hpp"
 
 #include "ch02-epoll-reactor/src/poll.hpp"
@@ -13,13 +15,11 @@
 #include <common/http.hpp>
 #include <common/load.hpp>
 #include <common/print.hpp>
-#include <common/resources.hpp>
 #include <common/server_target.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -46,15 +46,15 @@ ch03::Coroutine::HttpGet getter(ch03::Http& http) {
     return [&http](std::string path) { return http.get(std::move(path)); };
 }
 
-// ---- part 1: the book's chapter 7 a-coroutine main -------------------------------------------
+// ---- part 1: the main of the book's ch07/a-coroutine -----------------------------------------
 // Nothing here knows when a response arrives, so the loop asks every 100 ms: busy polling. The
 // sleep only keeps the output short; without it the loop would burn a whole core asking.
 void busy_polling_main(const common::Endpoint& server, const common::Options& opts) {
     common::println("");
-    common::println("== 1. The book's main (ch. 7, a-coroutine): poll, 'Schedule other tasks', "
+    common::println("== 1. The main of the book's ch07/a-coroutine: poll, 'Schedule other tasks', "
                     "sleep 100 ms, poll again ==");
     // The leaf futures register their sockets with this Poll, but nobody ever waits on it (the
-    // book's a-coroutine does not register at all); part 2 is where waiting on it pays off.
+    // book's ch07/a-coroutine registers nothing); part 2 is where waiting on it pays off.
     ch02::Poll poll;
     ch03::Http http(poll.registry(), server);
     std::unique_ptr<ch03::Future<void>> future = ch03::async_main(getter(http));
@@ -77,11 +77,11 @@ void busy_polling_main(const common::Endpoint& server, const common::Options& op
                     " polls, nearly all of them for nothing)");
 }
 
-// ---- part 2: the same coroutine under block_on (ch. 8, a-runtime) -------------------------------
+// ---- part 2: the same coroutine under block_on (ch08/a-runtime) --------------------------------
 void block_on_main(const common::Endpoint& server, const common::Options& opts) {
     common::println("");
-    common::println("== 2. The same coroutine under block_on (ch. 8, a-runtime): sleep in "
-                    "epoll_wait until a socket is ready ==");
+    common::println("== 2. The same coroutine under block_on (the book's ch08/a-runtime): sleep "
+                    "in epoll_wait until a socket is ready ==");
     ch03::Runtime runtime;
     runtime.announce_waits(true); // prints `Schedule other tasks` before each sleep
     ch03::Http http(runtime.registry(), server);
@@ -96,7 +96,7 @@ void block_on_main(const common::Endpoint& server, const common::Options& opts) 
 
 // ---- part 3: several requests, one after another and then all at once ------------------------
 void sequential_versus_join_all(const common::Endpoint& server, const common::Options& opts) {
-    // Decreasing delays, as in chapter 2: the last request is answered first.
+    // Decreasing delays, as in ch02: the last request is answered first.
     const long delays[] = {500, 400, 300, 200, 100};
     std::vector<std::string> paths;
     for (std::size_t i = 0; i < std::size(delays); ++i) {
@@ -148,91 +148,16 @@ int run_demo(const common::Options& opts) {
     return 0;
 }
 
-// ---- load mode ---------------------------------------------------------------------------------
-// One load request: the HttpGetFuture for request `index`, plus the check of its body. A non-leaf
-// future too, and one that never throws: a failed request is counted in the tally and reported as
-// ready(false), so one bad answer does not end the other N-1 requests (a join_all child that
-// throws ends the join_all).
-class LoadRequest final : public ch03::Future<bool> {
-public:
-    LoadRequest(std::unique_ptr<ch03::Future<std::string>> get, std::size_t index,
-                common::LoadTally& tally, unsigned char& finished)
-        : get_(std::move(get)), index_(index), tally_(tally), finished_(finished) {}
-
-    ch03::PollState<bool> poll() override {
-        if (!get_) {
-            throw std::logic_error("LoadRequest polled after completion");
-        }
-        bool ok = false;
-        try {
-            ch03::PollState<std::string> state = get_->poll();
-            if (!state.is_ready()) {
-                return ch03::not_ready;
-            }
-            const std::string& body = state.value();
-            const std::string expected = common::load_message(index_);
-            if (body == expected) {
-                tally_.succeed();
-                ok = true;
-            } else {
-                tally_.fail(index_,
-                            "wrong body '" + body.substr(0, 40) + "', expected '" + expected + "'");
-            }
-        } catch (const std::exception& e) {
-            tally_.fail(index_, e.what());
-        }
-        get_.reset();
-        finished_ = 1;
-        return ch03::ready(ok);
-    }
-
-private:
-    std::unique_ptr<ch03::Future<std::string>> get_; // empty once finished
-    std::size_t index_;
-    common::LoadTally& tally_;
-    unsigned char& finished_; // tells run_load which requests a timeout cut short
-};
-
-int run_load(const common::Options& opts) {
+// ---- load mode: the runner lives in load.cpp, so the tests can call it ------------------------
+int run_load_mode(const common::Options& opts) {
     const common::ServerTarget target(opts, common::ServerTarget::Mode::Load);
-    ch03::Runtime runtime;
-    ch03::Http http(runtime.registry(), target.endpoint(), ch03::Announce::No);
     common::LoadTally tally;
-
-    // One flag per request, set by its LoadRequest when it settles. unsigned char, not bool:
-    // std::vector<bool> packs its elements into bits, so it has no bool& to give each request.
-    std::vector<unsigned char> finished(opts.requests, 0);
-    std::vector<std::unique_ptr<ch03::Future<bool>>> requests;
-    requests.reserve(opts.requests);
-    for (std::size_t i = 0; i < opts.requests; ++i) {
-        requests.push_back(std::make_unique<LoadRequest>(
-            http.get(common::load_path(opts.delay_ms, i)), i, tally, finished[i]));
-    }
-    auto all = ch03::join_all(std::move(requests));
-
-    // Nothing has happened yet (every future is lazy): the first poll, inside block_on, makes
-    // the first connection, so the clock starts here.
-    const auto start = Clock::now();
-    try {
-        runtime.block_on(*all, start + opts.deadline(opts.delay_ms));
-    } catch (const std::exception& e) {
-        // The deadline (or epoll itself) failed the run: every request still open failed with it.
-        for (std::size_t i = 0; i < finished.size(); ++i) {
-            if (!finished[i]) {
-                tally.fail(i, e.what());
-            }
-        }
-    }
-    const auto elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-
+    const ch03::LoadRun run = ch03::run_load(target.endpoint(), opts.requests, opts.delay_ms,
+                                             opts.deadline(opts.delay_ms), tally);
     // threads: 1, because block_on polls everything on the main thread.
     common::Summary summary =
-        common::make_summary("ch03", opts.requests, opts.delay_ms, tally, elapsed, 1);
-    // polls: calls of the requests' poll(); wakes: returns from epoll_wait. polls grows like
-    // N x wakes, because join_all re-polls every unfinished request on every wake.
-    summary.extra = {{"polls", std::to_string(all->child_polls())},
-                     {"wakes", std::to_string(runtime.wakes())}};
+        common::make_summary("ch03", opts.requests, opts.delay_ms, tally, run.elapsed, 1);
+    summary.extra = {{"polls", std::to_string(run.polls)}, {"wakes", std::to_string(run.wakes)}};
     return common::finish_load(summary, tally);
 }
 
@@ -245,6 +170,6 @@ constexpr common::ProgramInfo kInfo{
 
 int main(int argc, char** argv) {
     return common::run_program(argc, argv, kInfo, [](const common::Options& opts) {
-        return opts.load ? run_load(opts) : run_demo(opts);
+        return opts.load ? run_load_mode(opts) : run_demo(opts);
     });
 }

@@ -1,9 +1,9 @@
-// The Runtime of this chapter (the book's chapter 8 a-runtime `Runtime`): it owns the ch02::Poll
+// The Runtime of this chapter (the `Runtime` of the book's ch08/a-runtime): it owns the ch02::Poll
 // the leaf futures register with, and block_on drives one top-level future to completion,
 // sleeping in epoll_wait instead of spinning while the future is not ready.
 //
 // It is the smallest runtime that does not burn a CPU: one thread, one future, and no idea which
-// part of the future an event was for — it simply polls the whole tree again. Chapter 4 splits it
+// part of the future an event was for — it simply polls the whole tree again. ch04 splits it
 // into a Reactor (the Poll, on its own thread) and an Executor (the tasks), joined by wakers.
 #pragma once
 
@@ -30,8 +30,8 @@ public:
     // Where leaf futures register their sockets (the book's `runtime::registry()`).
     ch02::Registry registry() const { return poll_.registry(); }
 
-    // Print `Schedule other tasks` each time block_on is about to sleep, as the book's a-runtime
-    // does, so the demo shows how rarely that now happens. Off by default.
+    // Print `Schedule other tasks` each time block_on is about to sleep, as the book's
+    // ch08/a-runtime does, so the demo shows how rarely that now happens. Off by default.
     void announce_waits(bool on) { announce_waits_ = on; }
 
     // Polls `future`; while it is not ready, sleeps in Poll::poll until a registered socket is

@@ -12,6 +12,7 @@
 #include <common/net.hpp>
 #include <common/test_support/misbehaving_server.hpp>
 #include <common/test_support/resources.hpp>
+#include <common/test_support/watchdog.hpp>
 
 #include <doctest/doctest.h>
 
@@ -107,7 +108,7 @@ TEST_CASE("polling a finished future is a logic error, not undefined behaviour")
 }
 
 // Under edge triggering an event is reported once. A future that read only after an event would
-// hang if the event were consumed by somebody else first (another future's wake, or in chapter 4
+// hang if the event were consumed by somebody else first (another future's wake, or in ch04
 // the reactor before the waker is in place: upstream issue #23). This one reads on every poll.
 TEST_CASE("a future reads on every poll, so an answer whose event was consumed is not lost") {
     const std::size_t baseline = common::test::open_descriptor_count();
@@ -137,8 +138,9 @@ TEST_CASE("a future reads on every poll, so an answer whose event was consumed i
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
-TEST_CASE("every misbehaving server ends in an error through block_on, the silent ones through "
-          "the deadline") {
+TEST_CASE("against each misbehaving server block_on ends in an error (the silent ones at the "
+          "deadline) or, for a trickled answer, in the whole body") {
+    const common::test::Watchdog dog(std::chrono::seconds(20)); // a lost deadline fails, bounded
     const std::size_t baseline = common::test::open_descriptor_count();
     for (const common::test::Misbehavior mode : common::test::kAllMisbehaviors) {
         CAPTURE(common::test::to_string(mode));
@@ -200,6 +202,34 @@ TEST_CASE("a server's bad answers name the request, and a reset names the peer")
             CHECK(e.code().value() == ECONNRESET);
             CHECK(contains(e.what(), "read " + reset.endpoint().to_string()));
         }
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+// A failed future is finished: its socket must close when the error is thrown, not later when the
+// owner happens to destroy the future (a join_all child that failed may stay alive for the rest of
+// the run). The count is taken while the future is still alive. Reset is a read error
+// (ECONNRESET); the others are bad answers found after the read.
+TEST_CASE("a leaf future closes its socket as soon as it fails, while the future is still alive") {
+    const std::size_t baseline = common::test::open_descriptor_count();
+    for (const common::test::Misbehavior mode :
+         {common::test::Misbehavior::Reset, common::test::Misbehavior::CloseMidBody,
+          common::test::Misbehavior::CloseBeforeAnswer, common::test::Misbehavior::Garbage}) {
+        CAPTURE(common::test::to_string(mode));
+        common::test::MisbehavingServer server(mode);
+        ch03::Runtime runtime;
+        ch03::Http http(runtime.registry(), server.endpoint(), ch03::Announce::No);
+        auto future = http.get("/10/fails");
+        const std::size_t before = common::test::open_descriptor_count();
+
+        const std::string error = error_of([&] { runtime.block_on(*future, Clock::now() + 10s); });
+        CHECK_FALSE(error.empty());
+        CHECK(error != "block_on: timed out");
+        // The server closed its side before the client could see the failure, so only our socket
+        // could still be open here.
+        CHECK(common::test::open_descriptor_count() == before);
+        CHECK_THROWS_WITH_AS(future->poll(), "HttpGetFuture polled after completion",
+                             std::logic_error);
     }
     CHECK(common::test::open_descriptor_count() == baseline);
 }

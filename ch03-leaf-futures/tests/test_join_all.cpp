@@ -133,3 +133,15 @@ TEST_CASE("join_all runs real requests concurrently and returns bodies in the or
     }
     CHECK(common::test::open_descriptor_count() == baseline);
 }
+
+// A null child used to be taken for one that had already finished: skipped on every poll and
+// never counted, so join_all could never become ready and block_on ran to its deadline.
+TEST_CASE("join_all rejects a null child when it is created, instead of waiting for it forever") {
+    int polls = 0;
+    Futures futures;
+    futures.push_back(std::make_unique<ScriptedFuture<std::string>>(0, "fine", polls));
+    futures.push_back(nullptr);
+    CHECK_THROWS_WITH_AS(ch03::join_all(std::move(futures)), "join_all: child 1 is null",
+                         std::invalid_argument);
+    CHECK(polls == 0); // nothing was started
+}

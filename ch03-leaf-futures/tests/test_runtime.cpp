@@ -10,6 +10,7 @@
 #include <common/http.hpp>
 #include <common/test_support/capture.hpp>
 #include <common/test_support/resources.hpp>
+#include <common/test_support/watchdog.hpp>
 
 #include <doctest/doctest.h>
 
@@ -43,6 +44,8 @@ TEST_CASE("block_on returns the value of a future that is ready at once, without
 }
 
 TEST_CASE("block_on ends at its deadline when nothing becomes ready, without spinning") {
+    // A block_on that never looks at its deadline would wait forever: fail in 10 s instead.
+    const common::test::Watchdog dog(std::chrono::seconds(10));
     const std::size_t baseline = common::test::open_descriptor_count();
     {
         NeverReady future;
