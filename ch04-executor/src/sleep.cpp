@@ -18,11 +18,11 @@ PollState<void> Sleep::poll(const Waker& waker) {
     if (done_) {
         throw std::logic_error("Sleep polled after completion");
     }
-    // Waker first, clock second — the rule of every leaf future. Had we looked at the clock first,
-    // the timer could fire between that look and set_waker: it would wake the *old* waker, and a
-    // task polling us with a new one would never hear of it.
+    // An armed timer gets this poll's waker: the task polling us now may not be the one that
+    // polled us last, and the timer must wake the newest (future.hpp's contract).
     if (id_ != 0 && !reactor_.set_waker(id_, waker)) {
-        // Nothing stored any more: the timer has fired, so the deadline has passed.
+        // Nothing stored any more: the timer has fired, so the deadline has passed. (This answer
+        // must not be ignored: returning not_ready now would leave no waker anywhere.)
         id_ = 0;
         done_ = true;
         return PollState<void>::ready();

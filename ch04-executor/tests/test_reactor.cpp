@@ -46,19 +46,20 @@ struct SocketPair {
     }
 };
 
-// Records what the reactor thread dispatched, via Reactor::set_dispatch_observer, and lets the test
-// thread wait (bounded) until a given id has been dispatched. This is how the tests order their
-// steps against the reactor thread without sleeping.
+// Records what the reactor thread dispatched, via the reactor's after_dispatch hook, and lets the
+// test thread wait (bounded) until a given id has been dispatched. This is how the tests order
+// their steps against the reactor thread without sleeping.
 class DispatchLog {
 public:
-    void attach(Reactor& reactor) {
-        reactor.set_dispatch_observer([this](ReactorId id, bool woke) {
+    // The hooks that feed this log, for the reactor's constructor.
+    Reactor::TestHooks hooks() {
+        return Reactor::TestHooks{.after_dispatch = [this](ReactorId id, bool woke) {
             {
                 std::lock_guard lock(mutex_);
                 entries_.emplace_back(id, woke);
             }
             changed_.notify_all();
-        });
+        }};
     }
     // Waits until `id` was dispatched; returns whether a waker was found for it (nullopt: the
     // event never came within the timeout).
@@ -98,8 +99,7 @@ TEST_CASE("register_fd stores the waker before epoll sees the socket, so an edge
     const std::size_t baseline = common::test::open_descriptor_count();
     {
         DispatchLog log; // first: it must outlive the reactor thread that calls into it
-        Reactor reactor;
-        log.attach(reactor);
+        Reactor reactor(log.hooks());
         SocketPair pair;
         pair.peer_writes("x"); // readable before it is registered: the worst moment for an edge
 
@@ -128,8 +128,7 @@ TEST_CASE("THE TRAP, documented: the book's order (register, then set_waker) los
     const std::size_t baseline = common::test::open_descriptor_count();
     {
         DispatchLog log; // first: it must outlive the reactor thread that calls into it
-        Reactor reactor;
-        log.attach(reactor);
+        Reactor reactor(log.hooks());
         SocketPair pair;
         pair.peer_writes("x");
 
@@ -169,9 +168,9 @@ TEST_CASE("THE TRAP, documented: the book's order (register, then set_waker) los
 TEST_CASE("an edge that arrives after registration wakes the stored waker, and set_waker redirects "
           "the next one") {
     Watchdog dog;
-    DispatchLog log; // first: it must outlive the reactor thread that calls into it
-    Reactor reactor;
-    log.attach(reactor);
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    DispatchLog log;           // first: it must outlive the reactor thread that calls into it
+    Reactor reactor(log.hooks());
     SocketPair pair;
     auto first = std::make_shared<ReadyQueue>();
     auto second = std::make_shared<ReadyQueue>();
@@ -192,6 +191,7 @@ TEST_CASE("an edge that arrives after registration wakes the stored waker, and s
 
 TEST_CASE("a timer fires once its deadline has passed, never before") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     const ReactorId id = reactor.next_id();
@@ -207,6 +207,7 @@ TEST_CASE("a timer fires once its deadline has passed, never before") {
 
 TEST_CASE("a cancelled timer does not fire") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto cancelled = std::make_shared<ReadyQueue>();
     auto barrier = std::make_shared<ReadyQueue>();
@@ -226,6 +227,7 @@ TEST_CASE("a cancelled timer does not fire") {
 
 TEST_CASE("a timer re-armed for later does not fire at its old deadline") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto rearmed = std::make_shared<ReadyQueue>();
     auto barrier = std::make_shared<ReadyQueue>();
@@ -246,6 +248,7 @@ TEST_CASE("a timer re-armed for sooner wakes the reactor thread and fires once, 
     // The reactor thread is asleep in epoll_wait with a one-minute timeout when the earlier
     // deadline arrives: only the PollWaker's cross-thread wake makes it recompute the timeout.
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     auto barrier = std::make_shared<ReadyQueue>();
@@ -265,6 +268,7 @@ TEST_CASE("a timer re-armed for sooner wakes the reactor thread and fires once, 
 
 TEST_CASE("timers fire in deadline order, whatever order they were added in") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     const auto start = Clock::now();

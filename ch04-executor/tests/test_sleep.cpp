@@ -30,6 +30,7 @@ constexpr auto kSlack = 2s;
 
 TEST_CASE("a Sleep never completes before its deadline, and completes close to it") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     Outcome<int> outcome;
     const auto start = Clock::now();
@@ -55,6 +56,7 @@ TEST_CASE("a Sleep never completes before its deadline, and completes close to i
 
 TEST_CASE("a Sleep polled spuriously again and again still does not complete early") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     int polls = 0;
     const auto start = Clock::now();
@@ -104,6 +106,7 @@ private:
 
 TEST_CASE("sleeps spawned in any order complete in the order of their deadlines") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     std::vector<int> order;
     const auto start = Clock::now();
@@ -133,6 +136,7 @@ private:
 
 TEST_CASE("Timeout fails a slow inner future with TimedOut after its limit and drops it") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Counted::reset();
     Reactor reactor;
     Outcome<std::string> outcome;
@@ -155,6 +159,7 @@ TEST_CASE("Timeout fails a slow inner future with TimedOut after its limit and d
 
 TEST_CASE("Timeout passes through the value of an inner future that is fast enough") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     Outcome<int> outcome;
     struct SleepThenValue final : Future<int> {
@@ -181,6 +186,7 @@ TEST_CASE("Timeout passes through the value of an inner future that is fast enou
 TEST_CASE("polling a finished Sleep or a timed-out Timeout is a logic error, not undefined "
           "behaviour") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     const Waker waker(queue, 1);
