@@ -17,6 +17,9 @@ constexpr ch02::Token kPollWakerToken{0};
 // Fills the hooks a test did not set with ones that do nothing, so each call site needs only one
 // check: are there hooks at all?
 std::unique_ptr<const Reactor::TestHooks> complete(Reactor::TestHooks hooks) {
+    if (!hooks.before_wake_reset) {
+        hooks.before_wake_reset = [] {};
+    }
     if (!hooks.after_dispatch) {
         hooks.after_dispatch = [](ReactorId, bool) {};
     }
@@ -150,7 +153,6 @@ void Reactor::run() {
     try {
         while (!stopping_.load(std::memory_order_acquire)) {
             poll_.poll(events, next_timeout());
-            throw_if_injected_failure();
             take_socket_wakers(events, ready);
             wake_sockets(ready);
             fire_expired_timers();
@@ -190,13 +192,6 @@ void Reactor::drop_stale_deadlines() {
     }
 }
 
-void Reactor::throw_if_injected_failure() {
-    std::lock_guard lock(mutex_);
-    if (!injected_failure_.empty()) {
-        throw std::runtime_error(injected_failure_);
-    }
-}
-
 // Step 2: turns the wait's socket events into the wakers to call. Copies them (under the lock),
 // because a slot may be replaced or erased as soon as we unlock; they are called in step 3,
 // unlocked.
@@ -206,10 +201,24 @@ void Reactor::take_socket_wakers(const ch02::Events& events, std::vector<SocketE
     for (const ch02::Event event : events) {
         woken = woken || event.token() == kPollWakerToken;
     }
+    // The rule that keeps cross-thread wakes from being lost: reset the PollWaker FIRST, THEN read
+    // the shared state (below: the injected failure and the wakers; in the next turn: stopping_
+    // and the timers). A thread that wants our attention changes that state first and wakes us
+    // second. If its wake came before this reset, the reset swallows it, but its change was made
+    // before the wake, so the reads after the reset see it. If its wake comes after the reset, the
+    // eventfd stays readable and our next wait returns at once. Read first and reset second, and a
+    // change made in between is neither read nor woken for: the reactor would sleep on it until
+    // its next timer, or forever. (ch02's poll_waker.hpp says the same from the other side.)
     if (woken) {
+        if (hooks_) { // test-only, see TestHooks
+            hooks_->before_wake_reset();
+        }
         poll_waker_.reset();
     }
     std::lock_guard lock(mutex_);
+    if (!injected_failure_.empty()) { // test-only, see fail_for_test
+        throw std::runtime_error(injected_failure_);
+    }
     for (const ch02::Event event : events) {
         if (event.token() == kPollWakerToken) {
             continue;

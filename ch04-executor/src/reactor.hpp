@@ -43,9 +43,12 @@ public:
     // hooks, and each point costs it one untaken branch. Whatever a hook refers to must outlive the
     // reactor (its thread may be inside a hook until ~Reactor joins it).
     struct TestHooks {
+        // Reactor thread, woken through the PollWaker, just before it resets the PollWaker: a test
+        // can change the reactor's state here, in the window where a wake would be swallowed.
+        std::function<void()> before_wake_reset = nullptr;
         // Reactor thread, after each socket event has been dispatched: the event's id, and whether
         // a waker was found for it.
-        std::function<void(ReactorId, bool woke)> after_dispatch;
+        std::function<void(ReactorId, bool woke)> after_dispatch = nullptr;
     };
 
     // Creates the Poll and the PollWaker and starts the reactor thread.
@@ -94,7 +97,8 @@ public:
     std::size_t registrations() const;
 
     // Test hook: makes the reactor thread fail as if epoll_wait had failed, to test that every
-    // waiting task is then woken and fails instead of waiting forever.
+    // waiting task is then woken and fails instead of waiting forever. Like every change another
+    // thread makes for the reactor thread: store first, then wake it through the PollWaker.
     void fail_for_test(std::string why);
 
 private:
@@ -107,7 +111,6 @@ private:
     // The reactor thread's loop, and its steps in the order one turn takes them.
     void run();
     std::optional<std::chrono::milliseconds> next_timeout(); // 1. how long the wait may last
-    void throw_if_injected_failure();                        // (test hook, see fail_for_test)
     void take_socket_wakers(const ch02::Events& events,      // 2. which tasks the events concern
                             std::vector<SocketEvent>& out);
     void wake_sockets(const std::vector<SocketEvent>& ready); // 3. wake them

@@ -341,4 +341,72 @@ TEST_CASE("a reactor thread that dies wakes every waiting task and refuses new w
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
+// Pauses the reactor thread inside its before_wake_reset hook the first time it gets there, until
+// the test thread says go (bounded, so a broken test cannot keep ~Reactor from joining).
+class PauseAtFirstReset {
+public:
+    Reactor::TestHooks hooks() {
+        return Reactor::TestHooks{.before_wake_reset = [this] {
+            std::unique_lock lock(mutex_);
+            if (used_) {
+                return;
+            }
+            used_ = true;
+            paused_ = true;
+            changed_.notify_all();
+            changed_.wait_for(lock, 10s, [this] { return go_; });
+        }};
+    }
+    bool wait_until_paused() {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, 10s, [this] { return paused_; });
+    }
+    void go() {
+        {
+            std::lock_guard lock(mutex_);
+            go_ = true;
+        }
+        changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool used_ = false;
+    bool paused_ = false;
+    bool go_ = false;
+};
+
+TEST_CASE("a failure injected just before the reactor resets its PollWaker is not swallowed: every "
+          "waiting task is woken at once") {
+    // Regression: the reactor thread read its injected failure right after epoll_wait, before
+    // resetting the PollWaker. A failure injected between the two was not read, and its wake was
+    // consumed by the reset: the reactor slept on until its next timer. The hook stops the reactor
+    // thread in exactly that window; the failure must still be seen (reset first, then read).
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    PauseAtFirstReset pause;   // first: it must outlive the reactor thread that calls into it
+    Reactor reactor(pause.hooks());
+    auto queue = std::make_shared<ReadyQueue>();
+    const ReactorId fallback = reactor.next_id();
+    const ReactorId waiting = reactor.next_id();
+    // The first timer is the earliest: adding it wakes the reactor thread through the PollWaker,
+    // and the thread stops in the hook, before the reset.
+    reactor.add_timer(fallback, Clock::now() + 2s, Waker(queue, fallback));
+    REQUIRE(pause.wait_until_paused());
+    reactor.add_timer(waiting, Clock::now() + 3600s, Waker(queue, waiting));
+    reactor.fail_for_test("injected failure"); // stores, then wakes: the wake the reset swallows
+    pause.go();
+
+    // Woken at once by the dying reactor — or, had the failure been missed, by its own deadline.
+    std::vector<TaskId> woken;
+    while (!holds(woken, fallback)) {
+        const std::vector<TaskId> ids = wait_for_ids(*queue);
+        woken.insert(woken.end(), ids.begin(), ids.end());
+    }
+    CHECK(reactor.registrations() == 0); // the hour-long timer was woken too, not left waiting
+    CHECK_THROWS_WITH(reactor.add_timer(reactor.next_id(), Clock::now(), Waker(queue, 1)),
+                      doctest::Contains("injected failure"));
+}
+
 } // namespace

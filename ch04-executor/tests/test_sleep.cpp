@@ -201,4 +201,35 @@ TEST_CASE("polling a finished Sleep or a timed-out Timeout is a logic error, not
     CHECK(reactor.registrations() == 0);
 }
 
+TEST_CASE("a Sleep or Timeout of milliseconds::max() does not end at once: the deadline saturates "
+          "instead of overflowing") {
+    // Regression: the deadline was `now + duration`, which overflows for milliseconds::max()
+    // (undefined behaviour: the asan preset's UBSan stops here) and in practice wrapped to a
+    // deadline in the past, so such a Sleep was ready, and such a Timeout expired, at once.
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    auto queue = std::make_shared<ReadyQueue>();
+    const Waker waker(queue, 1);
+
+    Sleep forever(reactor, std::chrono::milliseconds::max());
+    CHECK(forever.deadline() == Reactor::Clock::time_point::max());
+    CHECK_FALSE(forever.poll(waker).is_ready());
+    Timeout<std::string> patient(reactor, std::make_unique<Forever>(),
+                                 std::chrono::milliseconds::max(), "patient");
+    CHECK_FALSE(patient.poll(waker).is_ready()); // no TimedOut
+    CHECK(reactor.registrations() == 2);
+
+    // A "never" deadline in the heap does not stop a nearer timer from firing on time.
+    auto soon_queue = std::make_shared<ReadyQueue>();
+    Sleep soon(reactor, 20ms);
+    CHECK_FALSE(soon.poll(Waker(soon_queue, 2)).is_ready());
+    CHECK(wait_for_ids(*soon_queue) == std::vector<TaskId>{2});
+    CHECK(queue->empty());
+
+    // The other end: a hugely negative duration is simply due.
+    Sleep past(reactor, std::chrono::milliseconds::min());
+    CHECK(past.poll(waker).is_ready());
+}
+
 } // namespace
