@@ -17,6 +17,9 @@ constexpr ch02::Token kPollWakerToken{0};
 // Fills the hooks a test did not set with ones that do nothing, so each call site needs only one
 // check: are there hooks at all?
 std::unique_ptr<const Reactor::TestHooks> complete(Reactor::TestHooks hooks) {
+    if (!hooks.inside_register_fd) {
+        hooks.inside_register_fd = [](ReactorId) {};
+    }
     if (!hooks.before_wake_reset) {
         hooks.before_wake_reset = [] {};
     }
@@ -59,6 +62,9 @@ void Reactor::register_fd(int fd, ReactorId id, const Waker& waker) {
         std::lock_guard lock(mutex_);
         throw_if_failed();
         sockets_.insert_or_assign(id, waker);
+    }
+    if (hooks_) { // test-only, see TestHooks
+        hooks_->inside_register_fd(id);
     }
     // Only now may events for `id` arrive, and they will find the waker above (issue #23).
     try {

@@ -43,6 +43,9 @@ public:
     // hooks, and each point costs it one untaken branch. Whatever a hook refers to must outlive the
     // reactor (its thread may be inside a hook until ~Reactor joins it).
     struct TestHooks {
+        // The thread calling register_fd, between its two steps (the waker is stored, the
+        // descriptor is not yet in epoll): a test can let the reactor thread run a whole turn here.
+        std::function<void(ReactorId)> inside_register_fd = nullptr;
         // Reactor thread, woken through the PollWaker, just before it resets the PollWaker: a test
         // can change the reactor's state here, in the window where a wake would be swallowed.
         std::function<void()> before_wake_reset = nullptr;

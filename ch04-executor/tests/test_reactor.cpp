@@ -1,6 +1,8 @@
 // Tests of the Reactor (reactor.hpp) through its own API, with bare ReadyQueues as the wakers'
 // targets: the register-then-wait ordering that upstream issue #23 got wrong (deterministic, via
-// the dispatch observer), timers that fire, are cancelled or re-armed, and a clean shutdown.
+// the reactor's test hooks), timers that fire, are cancelled or re-armed, a clean shutdown, a
+// dying reactor thread, a wake that must survive the PollWaker's reset, and registrations that
+// epoll refuses. Every case checks that the descriptors it opened are closed again.
 #include "ch04-executor/src/reactor.hpp"
 #include "ch04-executor/src/waker.hpp"
 
@@ -14,6 +16,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -115,6 +118,48 @@ TEST_CASE("register_fd stores the waker before epoll sees the socket, so an edge
         CHECK(reactor.registrations() == 0);
     }
     CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("register_fd stores the waker before adding the socket to epoll: a whole reactor turn "
+          "between its two steps loses nothing (upstream issue #23, deterministic)") {
+    // The other half of the test above. Between register_fd's two steps, the hook lets the reactor
+    // thread run a whole turn: a second socket (the barrier) gets an edge, and the hook waits until
+    // the reactor has dispatched it. Had register_fd added the socket to epoll first, that turn
+    // (or an earlier one) would have fetched the socket's edge too, found no waker and dropped it
+    // for good. In the right order the socket is not in epoll yet; it is added after the turn, and
+    // its edge, reported then, finds the waker.
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    DispatchLog log;           // first: it must outlive the reactor thread that calls into it
+    SocketPair pair;
+    SocketPair barrier;
+    ReactorId target = 0; // set before it is registered; the hook runs on this thread
+    ReactorId barrier_id = 0;
+    Reactor::TestHooks hooks = log.hooks();
+    hooks.inside_register_fd = [&](ReactorId id) {
+        if (id == target) {
+            barrier.peer_writes("b");
+            REQUIRE(log.wait_for(barrier_id).has_value()); // the reactor has gone round
+        }
+    };
+    Reactor reactor(std::move(hooks));
+
+    auto barrier_queue = std::make_shared<ReadyQueue>();
+    barrier_id = reactor.next_id();
+    reactor.register_fd(barrier.ours.get(), barrier_id, Waker(barrier_queue, barrier_id));
+
+    pair.peer_writes("x"); // readable before it is registered: its one edge must not be lost
+    auto real = std::make_shared<ReadyQueue>();
+    target = reactor.next_id();
+    reactor.register_fd(pair.ours.get(), target, Waker(real, target));
+
+    const std::optional<bool> woke = log.wait_for(target);
+    REQUIRE(woke.has_value()); // the reactor saw the edge ...
+    REQUIRE(*woke);            // ... and found the waker for it (not: dispatched to nobody)
+    CHECK(holds(wait_for_ids(*real), target));
+    reactor.deregister(pair.ours.get(), target);
+    reactor.deregister(barrier.ours.get(), barrier_id);
+    CHECK(reactor.registrations() == 0);
 }
 
 TEST_CASE("THE TRAP, documented: the book's order (register, then set_waker) loses an edge that "
@@ -247,7 +292,7 @@ TEST_CASE("a timer re-armed for later does not fire at its old deadline") {
 TEST_CASE("a timer re-armed for sooner wakes the reactor thread and fires once, on time") {
     // The reactor thread is asleep in epoll_wait with a one-minute timeout when the earlier
     // deadline arrives: only the PollWaker's cross-thread wake makes it recompute the timeout.
-    Watchdog dog;
+    Watchdog dog(10s);         // without that wake, this test would wait a minute: fail sooner
     const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
@@ -381,32 +426,63 @@ TEST_CASE("a failure injected just before the reactor resets its PollWaker is no
           "waiting task is woken at once") {
     // Regression: the reactor thread read its injected failure right after epoll_wait, before
     // resetting the PollWaker. A failure injected between the two was not read, and its wake was
-    // consumed by the reset: the reactor slept on until its next timer. The hook stops the reactor
-    // thread in exactly that window; the failure must still be seen (reset first, then read).
-    Watchdog dog;
+    // consumed by the reset: the reactor slept on until its next timer — here an hour away. The
+    // hook stops the reactor thread in exactly that window; the failure must still be seen (reset
+    // first, then read). Had it been missed, nothing would wake the task below: the watchdog
+    // ends the test after 10 s instead of an hour.
+    Watchdog dog(10s);
     const DescriptorCheck fds; // checked last, once everything below is gone
     PauseAtFirstReset pause;   // first: it must outlive the reactor thread that calls into it
     Reactor reactor(pause.hooks());
     auto queue = std::make_shared<ReadyQueue>();
-    const ReactorId fallback = reactor.next_id();
     const ReactorId waiting = reactor.next_id();
     // The first timer is the earliest: adding it wakes the reactor thread through the PollWaker,
     // and the thread stops in the hook, before the reset.
-    reactor.add_timer(fallback, Clock::now() + 2s, Waker(queue, fallback));
-    REQUIRE(pause.wait_until_paused());
     reactor.add_timer(waiting, Clock::now() + 3600s, Waker(queue, waiting));
+    REQUIRE(pause.wait_until_paused());
     reactor.fail_for_test("injected failure"); // stores, then wakes: the wake the reset swallows
     pause.go();
 
-    // Woken at once by the dying reactor — or, had the failure been missed, by its own deadline.
-    std::vector<TaskId> woken;
-    while (!holds(woken, fallback)) {
-        const std::vector<TaskId> ids = wait_for_ids(*queue);
-        woken.insert(woken.end(), ids.begin(), ids.end());
-    }
-    CHECK(reactor.registrations() == 0); // the hour-long timer was woken too, not left waiting
+    CHECK(wait_for_ids(*queue) == std::vector<TaskId>{waiting}); // woken by the dying reactor
+    CHECK(reactor.registrations() == 0);
     CHECK_THROWS_WITH(reactor.add_timer(reactor.next_id(), Clock::now(), Waker(queue, 1)),
                       doctest::Contains("injected failure"));
+}
+
+TEST_CASE("a register_fd that epoll refuses (a regular file: EPERM) throws and keeps no waker") {
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
+    REQUIRE(file != nullptr);
+    auto queue = std::make_shared<ReadyQueue>();
+    const std::weak_ptr<ReadyQueue> watch = queue;
+    const ReactorId id = reactor.next_id();
+    CHECK_THROWS_WITH(reactor.register_fd(::fileno(file.get()), id, Waker(queue, id)),
+                      doctest::Contains("epoll_ctl ADD"));
+    CHECK(reactor.registrations() == 0);
+    CHECK_FALSE(reactor.set_waker(id, Waker(queue, id))); // nothing stored under the id
+    queue.reset();
+    CHECK(watch.expired()); // the reactor holds no waker that keeps the queue alive
+}
+
+TEST_CASE("a deregister that epoll refuses (the descriptor already closed: EBADF) throws and still "
+          "forgets the waker") {
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    SocketPair pair;
+    auto queue = std::make_shared<ReadyQueue>();
+    const std::weak_ptr<ReadyQueue> watch = queue;
+    const ReactorId id = reactor.next_id();
+    reactor.register_fd(pair.ours.get(), id, Waker(queue, id));
+    CHECK(reactor.registrations() == 1);
+    const int closed = pair.ours.get();
+    pair.ours.reset(); // closed before deregister: the kernel drops it from epoll by itself
+    CHECK_THROWS_WITH(reactor.deregister(closed, id), doctest::Contains("epoll_ctl DEL"));
+    CHECK(reactor.registrations() == 0);
+    queue.reset();
+    CHECK(watch.expired());
 }
 
 } // namespace

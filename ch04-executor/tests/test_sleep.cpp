@@ -1,7 +1,9 @@
 // Tests of the timer futures (sleep.hpp) on a real executor and reactor: a Sleep never completes
 // before its deadline (not even when polled spuriously) and completes close to it; several sleeps
 // end in deadline order; Timeout passes a fast inner value through and fails a slow one, dropping
-// it and its timer. Timing checks are shapes: lower bounds exact, upper bounds generous.
+// it and its timer; the newest waker is the one woken; a duration of milliseconds::max() means
+// "never" rather than overflowing. Timing checks are shapes: lower bounds exact, upper bounds
+// generous. Every case checks that the descriptors it opened are closed again.
 #include "ch04-executor/src/executor.hpp"
 #include "ch04-executor/src/reactor.hpp"
 #include "ch04-executor/src/sleep.hpp"
@@ -230,6 +232,27 @@ TEST_CASE("a Sleep or Timeout of milliseconds::max() does not end at once: the d
     // The other end: a hugely negative duration is simply due.
     Sleep past(reactor, std::chrono::milliseconds::min());
     CHECK(past.poll(waker).is_ready());
+}
+
+TEST_CASE("a Sleep polled again with a different waker wakes the newest one, not the first") {
+    // The same task id on two queues: as if the future had been handed to a task of another
+    // executor between the polls. Only the newest waker may be woken (future.hpp's contract).
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    auto first = std::make_shared<ReadyQueue>();
+    auto newest = std::make_shared<ReadyQueue>();
+    Sleep sleep(reactor, 300ms); // long enough that both polls come before the deadline
+    REQUIRE_FALSE(sleep.poll(Waker(first, 1)).is_ready());
+    REQUIRE_FALSE(sleep.poll(Waker(newest, 1)).is_ready());
+    // A barrier on the newest queue, due after the sleep: had the sleep woken the first waker,
+    // the barrier (id 2) would be the first thing the newest queue receives.
+    const ReactorId barrier = reactor.next_id();
+    reactor.add_timer(barrier, sleep.deadline() + 200ms, Waker(newest, 2));
+    CHECK(wait_for_ids(*newest) == std::vector<TaskId>{1});
+    CHECK(first->empty());
+    CHECK(sleep.poll(Waker(newest, 1)).is_ready());
+    reactor.cancel_timer(barrier);
 }
 
 } // namespace
