@@ -158,10 +158,10 @@ void Reactor::run() {
     std::vector<SocketEvent> ready; // reused from turn to turn
     try {
         while (!stopping_.load(std::memory_order_acquire)) {
-            poll_.poll(events, next_timeout());
-            take_socket_wakers(events, ready);
-            wake_sockets(ready);
-            fire_expired_timers();
+            poll_.poll(events, next_timeout()); // 1. wait for events, a wake or the next timer
+            take_socket_wakers(events, ready);  // 2. reset the PollWaker; look up the wakers
+            wake_sockets(ready);                // 3. wake the tasks whose sockets are ready
+            fire_expired_timers();              // 4. and those whose timers are due
         }
     } catch (const std::exception& e) {
         // epoll_wait failing is not something a tutorial runtime can recover from, and letting the
