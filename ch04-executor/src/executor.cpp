@@ -41,7 +41,7 @@ Executor* Executor::current() {
     return current_executor;
 }
 
-void Executor::spawn(Task task) {
+void Executor::spawn(BoxedFuture task) {
     const TaskId id = next_id_++;
     tasks_.emplace(id, std::move(task));
     // A new task is ready by definition: it has never been polled. Going through the queue (rather
@@ -60,7 +60,7 @@ void Executor::record_failure(TaskId id, const std::string& what) {
     }
 }
 
-void Executor::block_on(Task task) {
+void Executor::block_on(BoxedFuture task) {
     const CurrentGuard guard(this);
     spawn(std::move(task));
 
@@ -121,7 +121,7 @@ void Executor::block_on(Task task) {
     }
 }
 
-void spawn(Task task) {
+void spawn(BoxedFuture task) {
     Executor* executor = Executor::current();
     if (executor == nullptr) {
         throw std::logic_error("ch04::spawn called outside Executor::block_on");

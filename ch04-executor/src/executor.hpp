@@ -22,7 +22,9 @@
 
 namespace ch04 {
 
-using Task = std::unique_ptr<Future<void>>;
+// A task as the executor holds it: a top-level future on the heap, where it keeps its address for
+// its whole life (future.hpp says why it must). The book's Pin<Box<dyn Future<Output = ()>>>.
+using BoxedFuture = std::unique_ptr<Future<void>>;
 
 class Executor {
 public:
@@ -44,13 +46,13 @@ public:
 
     // Adds a task; it is polled for the first time by block_on. Callable from this executor's
     // thread only (tasks on other threads use their own executor).
-    void spawn(Task task);
+    void spawn(BoxedFuture task);
 
     // Spawns `task` and runs until *every* task — this one and those spawned meanwhile — has
     // finished, as the book's block_on does. An exception thrown by a task's poll is reported on
     // stderr (`error: task <id>: <what>`, or `unknown exception` for one not derived from
     // std::exception) and that task is dropped; the others keep running.
-    void block_on(Task task);
+    void block_on(BoxedFuture task);
 
     // Statistics for the load mode and tests.
     std::uint64_t polls() const { return polls_; }
@@ -68,7 +70,7 @@ private:
     Options options_;
     // Tasks by id. Each task is a unique_ptr, so its future keeps its address while the map
     // rehashes (spawning inside a poll inserts into this map).
-    std::unordered_map<TaskId, Task> tasks_;
+    std::unordered_map<TaskId, BoxedFuture> tasks_;
     std::shared_ptr<ReadyQueue> ready_ = std::make_shared<ReadyQueue>();
     TaskId next_id_ = 1;
     std::uint64_t polls_ = 0;
@@ -78,11 +80,11 @@ private:
 
 // Spawns `task` on the executor running on this thread (Executor::current()). Throws
 // std::logic_error when called outside a block_on.
-void spawn(Task task);
+void spawn(BoxedFuture task);
 
-// Builds a task from a callable future type: spawn(make_task<MyFuture>(args...)).
+// Builds a task from a future type: spawn(make_task<MyFuture>(args...)).
 template <class F, class... Args>
-Task make_task(Args&&... args) {
+BoxedFuture make_task(Args&&... args) {
     return std::make_unique<F>(std::forward<Args>(args)...);
 }
 

@@ -109,8 +109,8 @@ LoadRun run_load(const common::Endpoint& server, std::size_t requests, long dela
     std::vector<std::exception_ptr> errors(executors);
     const auto run_executor = [&](std::size_t k) noexcept {
         try {
-            Executor executor(
-                Executor::Options{k == 0 ? "main" : "exec-" + std::to_string(k), false});
+            Executor executor(Executor::Options{
+                .name = k == 0 ? "main" : "exec-" + std::to_string(k), .verbose = false});
             executor.block_on(make_task<SpawnShare>(plan, k));
             polls.fetch_add(executor.polls(), std::memory_order_relaxed);
         } catch (...) {

@@ -105,7 +105,8 @@ struct DemoOutcome {
 // per task: the demo ends with one `error:` line naming the first cause (see run_demo).
 DemoOutcome run_async_main(Reactor& reactor, const common::Endpoint& server, long scale,
                            std::chrono::milliseconds deadline, std::string name) {
-    Executor executor(Executor::Options{std::move(name), true, false});
+    Executor executor(
+        Executor::Options{.name = std::move(name), .verbose = true, .report_failures = false});
     executor.block_on(make_task<AsyncMain>(reactor, server, scale, deadline));
     return DemoOutcome{executor.failed_tasks(), executor.first_failure()};
 }

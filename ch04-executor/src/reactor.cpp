@@ -2,12 +2,11 @@
 // make from their own threads.
 #include "reactor.hpp"
 
-#include <common/print.hpp>
-
+#include <algorithm>
 #include <exception>
-#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace ch04 {
 namespace {
@@ -15,10 +14,30 @@ namespace {
 // The PollWaker's token. Ids handed out by next_id() start at 1, so no socket or timer uses it.
 constexpr ch02::Token kPollWakerToken{0};
 
+// Fills the hooks a test did not set with ones that do nothing, so each call site needs only one
+// check: are there hooks at all?
+std::unique_ptr<const Reactor::TestHooks> complete(Reactor::TestHooks hooks) {
+    if (!hooks.inside_register_fd) {
+        hooks.inside_register_fd = [](ReactorId) {};
+    }
+    if (!hooks.before_wake_reset) {
+        hooks.before_wake_reset = [] {};
+    }
+    if (!hooks.after_dispatch) {
+        hooks.after_dispatch = [](ReactorId, bool) {};
+    }
+    return std::make_unique<const Reactor::TestHooks>(std::move(hooks));
+}
+
 } // namespace
 
 Reactor::Reactor() : poll_waker_(poll_.registry(), kPollWakerToken) {
     // Started last, in the body, so the thread never sees a half-constructed reactor.
+    thread_ = std::thread([this] { run(); });
+}
+
+Reactor::Reactor(TestHooks hooks)
+    : poll_waker_(poll_.registry(), kPollWakerToken), hooks_(complete(std::move(hooks))) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -36,19 +55,23 @@ void Reactor::throw_if_failed() const {
     }
 }
 
+// ---- Called by executors, from any thread ----
+
 void Reactor::register_fd(int fd, ReactorId id, const Waker& waker) {
     {
         std::lock_guard lock(mutex_);
         throw_if_failed();
-        slots_.insert_or_assign(id, Slot{waker, Clock::time_point::max()});
+        sockets_.insert_or_assign(id, waker);
+    }
+    if (hooks_) { // test-only, see TestHooks
+        hooks_->inside_register_fd(id);
     }
     // Only now may events for `id` arrive, and they will find the waker above (issue #23).
     try {
         poll_.registry().register_fd(fd, ch02::Token{id},
                                      ch02::Interest::readable() | ch02::Interest::edge_triggered());
     } catch (...) {
-        std::lock_guard lock(mutex_);
-        slots_.erase(id);
+        forget_socket(id); // refused (say, a regular file: EPERM): leave no waker behind
         throw;
     }
 }
@@ -56,12 +79,12 @@ void Reactor::register_fd(int fd, ReactorId id, const Waker& waker) {
 bool Reactor::set_waker(ReactorId id, const Waker& waker) {
     std::lock_guard lock(mutex_);
     throw_if_failed();
-    const auto it = slots_.find(id);
-    if (it == slots_.end()) {
+    Waker* stored = stored_waker(id);
+    if (stored == nullptr) {
         return false;
     }
-    if (!it->second.waker.will_wake(waker)) {
-        it->second.waker = waker;
+    if (!stored->will_wake(waker)) {
+        *stored = waker;
     }
     return true;
 }
@@ -71,20 +94,21 @@ void Reactor::deregister(int fd, ReactorId id) {
     // An event already fetched by the reactor thread may still look up `id` and find nothing:
     // that is harmless, there is nobody left to wake.
     //
-    // The slot is forgotten even when epoll_ctl fails (it throws), so a failed deregistration
+    // The waker is forgotten even when epoll_ctl fails (it throws), so a failed deregistration
     // cannot leave a waker behind — one that would keep its executor's queue alive for as long
     // as the reactor lives.
-    const auto forget = [this, id] {
-        std::lock_guard lock(mutex_);
-        slots_.erase(id);
-    };
     try {
         poll_.registry().deregister(fd);
     } catch (...) {
-        forget();
+        forget_socket(id);
         throw;
     }
-    forget();
+    forget_socket(id);
+}
+
+void Reactor::forget_socket(ReactorId id) {
+    std::lock_guard lock(mutex_);
+    sockets_.erase(id);
 }
 
 void Reactor::add_timer(ReactorId id, Clock::time_point deadline, const Waker& waker) {
@@ -92,9 +116,9 @@ void Reactor::add_timer(ReactorId id, Clock::time_point deadline, const Waker& w
     {
         std::lock_guard lock(mutex_);
         throw_if_failed();
-        slots_.insert_or_assign(id, Slot{waker, deadline});
-        earliest = timers_.empty() || deadline < timers_.top().deadline;
-        timers_.push(TimerEntry{deadline, id});
+        timers_.insert_or_assign(id, Timer{deadline, waker});
+        earliest = deadlines_.empty() || deadline < deadlines_.top().when;
+        deadlines_.push(Deadline{deadline, id});
     }
     // The reactor thread computed its epoll_wait timeout from the old earliest deadline; if this
     // one is sooner, it must wake up and compute again, or the timer would fire late.
@@ -104,97 +128,40 @@ void Reactor::add_timer(ReactorId id, Clock::time_point deadline, const Waker& w
 }
 
 void Reactor::cancel_timer(ReactorId id) {
+    // The heap entry stays (lazy deletion). cancel_timer does not wake the reactor thread: if the
+    // thread is already waiting for this deadline, it still wakes once then and finds nothing to
+    // do — one empty turn, where a wake per cancel would cost one every time.
     std::lock_guard lock(mutex_);
-    slots_.erase(id);
-}
-
-void Reactor::set_dispatch_observer(std::function<void(ReactorId, bool)> observer) {
-    std::lock_guard lock(mutex_);
-    observer_ = std::move(observer);
+    timers_.erase(id);
 }
 
 std::size_t Reactor::registrations() const {
     std::lock_guard lock(mutex_);
-    return slots_.size();
+    return sockets_.size() + timers_.size();
 }
 
-void Reactor::fire_expired_timers() {
-    std::vector<Waker> due;
-    {
-        std::lock_guard lock(mutex_);
-        const auto now = Clock::now();
-        while (!timers_.empty() && timers_.top().deadline <= now) {
-            const TimerEntry entry = timers_.top();
-            timers_.pop();
-            const auto it = slots_.find(entry.id);
-            // Skip entries of cancelled timers, and stale entries of timers re-armed for later.
-            if (it != slots_.end() && it->second.deadline <= now) {
-                due.push_back(std::move(it->second.waker));
-                slots_.erase(it);
-            }
-        }
+Waker* Reactor::stored_waker(ReactorId id) {
+    if (const auto it = sockets_.find(id); it != sockets_.end()) {
+        return &it->second;
     }
-    // Woken outside the lock: wake() takes the executor's queue lock, and holding ours meanwhile
-    // would order the two locks one way here and possibly the other way elsewhere.
-    for (const Waker& waker : due) {
-        waker.wake();
+    if (const auto it = timers_.find(id); it != timers_.end()) {
+        return &it->second.waker;
     }
+    return nullptr;
 }
+
+// ---- The reactor thread ----
 
 void Reactor::run() {
     // 1024 events per wait is plenty: more ready sockets are reported by the next wait.
     ch02::Events events(1024);
-    std::vector<std::pair<ReactorId, std::optional<Waker>>> to_wake;
+    std::vector<SocketEvent> ready; // reused from turn to turn
     try {
         while (!stopping_.load(std::memory_order_acquire)) {
-            std::optional<std::chrono::milliseconds> timeout;
-            {
-                std::lock_guard lock(mutex_);
-                if (!timers_.empty()) {
-                    // Round up, so we never wake before the deadline and spin on a timer that is
-                    // "due in 0.3 ms".
-                    timeout = std::chrono::ceil<std::chrono::milliseconds>(timers_.top().deadline -
-                                                                           Clock::now());
-                    if (*timeout < std::chrono::milliseconds(0)) {
-                        timeout = std::chrono::milliseconds(0);
-                    }
-                }
-            }
-            poll_.poll(events, timeout);
-            {
-                std::lock_guard lock(mutex_);
-                if (!injected_failure_.empty()) {
-                    throw std::runtime_error(injected_failure_);
-                }
-            }
-
-            to_wake.clear();
-            std::function<void(ReactorId, bool)> observer;
-            {
-                std::lock_guard lock(mutex_);
-                for (const ch02::Event event : events) {
-                    if (event.token() == kPollWakerToken) {
-                        poll_waker_.reset(); // we are awake; the loop re-reads timers and stopping_
-                        continue;
-                    }
-                    const ReactorId id = event.token().value;
-                    const auto it = slots_.find(id);
-                    // Copy the waker: the slot may be replaced or erased as soon as we unlock.
-                    to_wake.emplace_back(id, it == slots_.end()
-                                                 ? std::nullopt
-                                                 : std::optional<Waker>(it->second.waker));
-                }
-                observer = observer_;
-            }
-            for (const auto& [id, waker] : to_wake) {
-                if (waker) {
-                    waker->wake();
-                }
-                if (observer) {
-                    observer(id, waker.has_value());
-                }
-            }
-            fire_expired_timers();
+            poll_.poll(events, next_timeout()); // 1. wait for events, a wake or the next timer
+            take_socket_wakers(events, ready);  // 2. reset the PollWaker; look up the wakers
+            wake_sockets(ready);                // 3. wake the tasks whose sockets are ready
+            fire_expired_timers();              // 4. and those whose timers are due
         }
     } catch (const std::exception& e) {
         // epoll_wait failing is not something a tutorial runtime can recover from, and letting the
@@ -207,15 +174,118 @@ void Reactor::run() {
     }
 }
 
+// Step 1: the wait may last until the earliest timer is due; with no timers, until an event.
+std::optional<std::chrono::milliseconds> Reactor::next_timeout() {
+    std::lock_guard lock(mutex_);
+    drop_stale_deadlines(); // a timer cancelled before this point costs no wake at all
+    if (deadlines_.empty()) {
+        return std::nullopt;
+    }
+    // Round up, so we never wake before the deadline and spin on a timer that is "due in 0.3 ms".
+    const auto timeout =
+        std::chrono::ceil<std::chrono::milliseconds>(deadlines_.top().when - Clock::now());
+    return std::max(timeout, std::chrono::milliseconds(0));
+}
+
+void Reactor::drop_stale_deadlines() {
+    while (!deadlines_.empty()) {
+        const Deadline& top = deadlines_.top();
+        const auto it = timers_.find(top.id);
+        if (it != timers_.end() && it->second.deadline == top.when) {
+            return; // a live timer
+        }
+        deadlines_.pop();
+    }
+}
+
+// Step 2: turns the wait's socket events into the wakers to call. Copies them (under the lock),
+// because a slot may be replaced or erased as soon as we unlock; they are called in step 3,
+// unlocked.
+void Reactor::take_socket_wakers(const ch02::Events& events, std::vector<SocketEvent>& out) {
+    out.clear();
+    bool woken = false; // through the PollWaker: another thread changed our shared state
+    for (const ch02::Event event : events) {
+        woken = woken || event.token() == kPollWakerToken;
+    }
+    // The rule that keeps cross-thread wakes from being lost: reset the PollWaker FIRST, THEN read
+    // the shared state (below: the injected failure and the wakers; in the next turn: stopping_
+    // and the timers). A thread that wants our attention changes that state first and wakes us
+    // second. If its wake came before this reset, the reset swallows it, but its change was made
+    // before the wake, so the reads after the reset see it. If its wake comes after the reset, the
+    // eventfd stays readable and our next wait returns at once. Read first and reset second, and a
+    // change made in between is neither read nor woken for: the reactor would sleep on it until
+    // its next timer, or forever. (ch02's poll_waker.hpp says the same from the other side.)
+    if (woken) {
+        if (hooks_) { // test-only, see TestHooks
+            hooks_->before_wake_reset();
+        }
+        poll_waker_.reset();
+    }
+    std::lock_guard lock(mutex_);
+    if (!injected_failure_.empty()) { // test-only, see fail_for_test
+        throw std::runtime_error(injected_failure_);
+    }
+    for (const ch02::Event event : events) {
+        if (event.token() == kPollWakerToken) {
+            continue;
+        }
+        const ReactorId id = event.token().value;
+        const auto it = sockets_.find(id);
+        out.push_back(SocketEvent{id, it == sockets_.end() ? std::nullopt
+                                                           : std::optional<Waker>(it->second)});
+    }
+}
+
+// Step 3: wakes the tasks whose sockets had events (no lock held: see fire_expired_timers).
+void Reactor::wake_sockets(const std::vector<SocketEvent>& ready) {
+    for (const auto& [id, waker] : ready) {
+        if (waker) {
+            waker->wake();
+        }
+        if (hooks_) { // test-only, see TestHooks
+            hooks_->after_dispatch(id, waker.has_value());
+        }
+    }
+}
+
+// Step 4: wakes every timer whose deadline has passed, earliest first.
+void Reactor::fire_expired_timers() {
+    std::vector<Waker> due;
+    {
+        std::lock_guard lock(mutex_);
+        const auto now = Clock::now();
+        while (!deadlines_.empty() && deadlines_.top().when <= now) {
+            const Deadline entry = deadlines_.top();
+            deadlines_.pop();
+            const auto it = timers_.find(entry.id);
+            // Skip stale entries: of cancelled timers, and of timers re-armed for another time.
+            if (it != timers_.end() && it->second.deadline == entry.when) {
+                due.push_back(std::move(it->second.waker));
+                timers_.erase(it);
+            }
+        }
+    }
+    // Woken outside the lock: wake() takes the executor's queue lock, and holding ours meanwhile
+    // would order the two locks one way here and possibly the other way elsewhere.
+    for (const Waker& waker : due) {
+        waker.wake();
+    }
+}
+
 void Reactor::fail_all(const std::string& why) {
     std::vector<Waker> everyone;
     {
         std::lock_guard lock(mutex_);
         failure_ = "stopped after an error: " + why;
-        for (auto& [id, slot] : slots_) {
-            everyone.push_back(std::move(slot.waker));
+        for (auto& [id, waker] : sockets_) {
+            everyone.push_back(std::move(waker));
         }
-        slots_.clear();
+        for (auto& [id, timer] : timers_) {
+            everyone.push_back(std::move(timer.waker));
+        }
+        sockets_.clear();
+        timers_.clear();
+        deadlines_ = {};
     }
     for (const Waker& waker : everyone) {
         waker.wake(); // the task polls again, and set_waker (or register_fd) throws failure_

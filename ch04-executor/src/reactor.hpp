@@ -17,9 +17,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <compare>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <string>
 #include <thread>
@@ -35,8 +38,26 @@ class Reactor {
 public:
     using Clock = std::chrono::steady_clock;
 
+    // Test-only: code a test runs at precise points of the reactor's work, so that it can order its
+    // steps against the reactor thread instead of sleeping and hoping. A production reactor has no
+    // hooks, and each point costs it one untaken branch. Whatever a hook refers to must outlive the
+    // reactor (its thread may be inside a hook until ~Reactor joins it).
+    struct TestHooks {
+        // The thread calling register_fd, between its two steps (the waker is stored, the
+        // descriptor is not yet in epoll): a test can let the reactor thread run a whole turn here.
+        std::function<void(ReactorId)> inside_register_fd = nullptr;
+        // Reactor thread, woken through the PollWaker, just before it resets the PollWaker: a test
+        // can change the reactor's state here, in the window where a wake would be swallowed.
+        std::function<void()> before_wake_reset = nullptr;
+        // Reactor thread, after each socket event has been dispatched: the event's id, and whether
+        // a waker was found for it.
+        std::function<void(ReactorId, bool woke)> after_dispatch = nullptr;
+    };
+
     // Creates the Poll and the PollWaker and starts the reactor thread.
     Reactor();
+    // The same, with test hooks (tests only).
+    explicit Reactor(TestHooks hooks);
     // Stops and joins the reactor thread. Futures registered with it must be gone by then (they
     // hold a reference to it); wakers it still holds are simply dropped.
     ~Reactor();
@@ -56,6 +77,8 @@ public:
     // that is already readable, and that event finds the waker. The futures read right after
     // registering anyway (see HttpGetFuture::poll): it saves a round trip through the reactor when
     // the answer is already there, and it does not depend on any event reaching the right waker.
+    //
+    // Throws when epoll_ctl refuses the descriptor; nothing stays registered then.
     void register_fd(int fd, ReactorId id, const Waker& waker);
 
     // Replaces the waker stored for `id` (socket or timer): a future polled again by a different
@@ -63,7 +86,8 @@ public:
     // `id` any more — for a timer, that means it has fired (or was cancelled).
     bool set_waker(ReactorId id, const Waker& waker);
 
-    // Stops watching `fd` and forgets its waker. Call before closing the descriptor.
+    // Stops watching `fd` and forgets its waker. Call before closing the descriptor. Throws when
+    // epoll_ctl fails (say, the descriptor was closed already); the waker is forgotten anyway.
     void deregister(int fd, ReactorId id);
 
     // Wakes `waker` once `deadline` has passed (never earlier). Replaces an earlier timer of the
@@ -72,48 +96,63 @@ public:
     // Forgets the timer; its waker will not be called. Safe if it already fired.
     void cancel_timer(ReactorId id);
 
-    // Test hook: called on the reactor thread after each socket event has been dispatched (with the
-    // id, and whether a waker was found). Lets a test order its steps against the reactor thread
-    // deterministically instead of sleeping. Set it before registering anything; whatever it
-    // refers to must outlive the reactor (its thread may be inside the call until ~Reactor joins).
-    void set_dispatch_observer(std::function<void(ReactorId, bool woke)> observer);
-
     // Number of wakers stored right now (sockets and timers): tests check it returns to zero.
     std::size_t registrations() const;
 
     // Test hook: makes the reactor thread fail as if epoll_wait had failed, to test that every
-    // waiting task is then woken and fails instead of waiting forever.
+    // waiting task is then woken and fails instead of waiting forever. Like every change another
+    // thread makes for the reactor thread: store first, then wake it through the PollWaker.
     void fail_for_test(std::string why);
 
 private:
-    void run();                            // the reactor thread's loop
-    void fire_expired_timers();            // wakes every timer whose deadline has passed
+    // A socket event of one wait, with the waker found for it (none: deregistered meanwhile).
+    struct SocketEvent {
+        ReactorId id;
+        std::optional<Waker> waker;
+    };
+
+    // The reactor thread's loop, and its steps in the order one turn takes them.
+    void run();
+    std::optional<std::chrono::milliseconds> next_timeout(); // 1. how long the wait may last
+    void take_socket_wakers(const ch02::Events& events,      // 2. which tasks the events concern
+                            std::vector<SocketEvent>& out);
+    void wake_sockets(const std::vector<SocketEvent>& ready); // 3. wake them
+    void fire_expired_timers();                               // 4. wake every timer that is due
+
+    void drop_stale_deadlines();           // call with mutex_ held
+    Waker* stored_waker(ReactorId id);     // call with mutex_ held; nullptr when none
+    void forget_socket(ReactorId id);      // erase a socket's waker
     void fail_all(const std::string& why); // the thread is dying: wake everyone, refuse new work
     void throw_if_failed() const;          // call with mutex_ held
-
-    struct TimerEntry {
-        Clock::time_point deadline;
-        ReactorId id;
-        bool operator>(const TimerEntry& other) const { return deadline > other.deadline; }
-    };
 
     ch02::Poll poll_;
     ch02::PollWaker poll_waker_;
     std::atomic<ReactorId> next_id_{1}; // 0 is the PollWaker's token
+    // Set once by the constructor, before the thread starts, and never changed: read without a
+    // lock. Null in production.
+    const std::unique_ptr<const TestHooks> hooks_;
 
-    // What is stored per id: the latest waker, and for a timer its deadline (sockets: max()).
-    struct Slot {
-        Waker waker;
+    // An armed timer: when it is due, and whom to wake then.
+    struct Timer {
         Clock::time_point deadline;
+        Waker waker;
+    };
+    // One entry of the deadline heap. Compared by deadline first (then id, which only breaks ties).
+    struct Deadline {
+        Clock::time_point when;
+        ReactorId id;
+        auto operator<=>(const Deadline&) const = default;
     };
 
     mutable std::mutex mutex_; // guards everything below; never held while waking a waker
-    std::unordered_map<ReactorId, Slot> slots_;
-    // Min-heap of timer deadlines. A cancelled or re-armed timer leaves its old entry in the heap;
-    // when that entry comes up it is skipped, because the slot is gone or holds a later deadline
-    // (lazy deletion: cheaper than searching the heap).
-    std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
-    std::function<void(ReactorId, bool)> observer_;
+    // Sockets and timers are kept apart: the same id never appears in both.
+    std::unordered_map<ReactorId, Waker> sockets_; // registered sockets: the waker of each
+    std::unordered_map<ReactorId, Timer> timers_;  // armed timers
+    // Min-heap of timer deadlines (std::greater: the earliest on top). A cancelled or re-armed
+    // timer leaves its old entry in the heap — lazy deletion, cheaper than searching the heap. An
+    // entry is stale when timers_ no longer holds that deadline for its id; stale entries are
+    // dropped when they reach the top (drop_stale_deadlines) or come due (fire_expired_timers).
+    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
     // Set when the reactor thread has died of an error. From then on every call that would need
     // the thread (register_fd, set_waker, add_timer) throws this message instead of registering a
     // waker that nothing would ever wake.

@@ -16,7 +16,8 @@ namespace ch04 {
 class Sleep final : public Future<void> {
 public:
     // The deadline is fixed at construction (now + duration), not at the first poll, so a Sleep
-    // measures from when it was asked for — as tokio's sleep does.
+    // measures from when it was asked for — as tokio's sleep does. A duration too long for the
+    // clock (milliseconds::max()) means "never": the deadline saturates instead of overflowing.
     Sleep(Reactor& reactor, std::chrono::milliseconds duration);
     ~Sleep() override; // cancels the timer if it is still armed
 

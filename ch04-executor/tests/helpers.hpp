@@ -1,7 +1,7 @@
-// Test helpers shared by ch04's test files: a watchdog that bounds a whole test case, a probe
-// future a test can steer from another thread, small wrapper futures (capture a result or an
-// error, poll spuriously), and a bounded wait on a ReadyQueue. Test code only; sits on top of the
-// chapter's runtime (future.hpp, waker.hpp, executor.hpp).
+// Test helpers shared by ch04's test files: a watchdog that bounds a whole test case, a check that
+// no descriptor leaked, a probe future a test can steer from another thread, small wrapper futures
+// (capture a result or an error, poll spuriously), and a bounded wait on a ReadyQueue. Test code
+// only; sits on top of the chapter's runtime (future.hpp, waker.hpp, executor.hpp).
 #pragma once
 
 #include "ch04-executor/src/executor.hpp"
@@ -9,7 +9,10 @@
 #include "ch04-executor/src/waker.hpp"
 
 #include <common/test_support/child_process.hpp>
+#include <common/test_support/resources.hpp>
 #include <common/test_support/watchdog.hpp>
+
+#include <doctest/doctest.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -33,6 +36,19 @@ using common::test::contains;
 
 // Every test case that runs a runtime bounds itself with common's Watchdog.
 using common::test::Watchdog;
+
+// Declared first in a test case, so that it is destroyed last: checks that every descriptor the
+// case opened (a reactor's epoll and eventfd, sockets, pipes) is closed again by its end.
+class DescriptorCheck {
+public:
+    DescriptorCheck() : baseline_(common::test::open_descriptor_count()) {}
+    ~DescriptorCheck() { CHECK(common::test::open_descriptor_count() == baseline_); }
+    DescriptorCheck(const DescriptorCheck&) = delete;
+    DescriptorCheck& operator=(const DescriptorCheck&) = delete;
+
+private:
+    std::size_t baseline_;
+};
 
 // The shared state of a ProbeFuture: how often it was polled, the waker of its latest poll, and
 // whether it may finish. Another thread waits on it and steers it.
@@ -156,7 +172,7 @@ inline std::vector<TaskId> wait_for_ids(ReadyQueue& queue) {
 
 // An executor that prints nothing (the tests check its behaviour, not its log).
 inline Executor::Options quiet(std::string name = "test") {
-    return Executor::Options{std::move(name), false};
+    return Executor::Options{.name = std::move(name), .verbose = false};
 }
 
 } // namespace ch04::test

@@ -146,6 +146,7 @@ private:
 
 TEST_CASE("an exception in a task is reported and that task dropped, the others run to the end") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last: the captured stderr's file is closed too
     Counted::reset();
     common::test::CapturedOutput err(STDERR_FILENO);
     Executor executor(quiet());
@@ -225,9 +226,10 @@ TEST_CASE("ch04::spawn adds to the executor running on this thread, and only ins
 
 TEST_CASE("the executor says when it sleeps and when all tasks are finished, once each") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     common::test::CapturedOutput out(STDOUT_FILENO);
-    Executor executor(Executor::Options{"worker", true});
+    Executor executor(Executor::Options{.name = "worker", .verbose = true});
     // 200 ms leaves the executor ample time to find its queue empty and park before the timer
     // fires, so the "Sleep" line is certain to be printed.
     executor.block_on(make_task<Sleep>(reactor, 200ms));

@@ -1,8 +1,9 @@
 // Tests of HttpGetFuture (http_get_future.hpp) on the whole runtime: answers from the delay server
 // (also when polled spuriously), many executors on many threads sharing one reactor, every mode of
 // the misbehaving server ending in an error (the silent ones through a Timeout), a refused
-// connection, and a clean shutdown while requests are still outstanding. Every case checks that
-// the descriptor count returns to its baseline.
+// connection, a failed request that releases its socket at once, and a clean shutdown while
+// requests are still outstanding. Every case checks that the descriptor count returns to its
+// baseline.
 #include "ch04-executor/src/executor.hpp"
 #include "ch04-executor/src/http_get_future.hpp"
 #include "ch04-executor/src/reactor.hpp"
@@ -94,6 +95,34 @@ TEST_CASE("polling an HttpGetFuture after it completed is a logic error") {
         CHECK(state.take() == "once");
         CHECK_THROWS_AS(future.poll(waker), std::logic_error);
         CHECK(reactor.registrations() == 0);
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("an HttpGetFuture that fails releases its socket at once, not when it is destroyed") {
+    // A task may keep a failed future for a long time (a Timeout keeps its inner future until it
+    // is destroyed, a join keeps all its children): its socket and registration must not wait.
+    Watchdog dog;
+    const std::size_t baseline = common::test::open_descriptor_count();
+    {
+        common::test::MisbehavingServer server(Misbehavior::Reset); // a read error: ECONNRESET
+        Reactor reactor;
+        const std::size_t before_request = common::test::open_descriptor_count();
+        auto queue = std::make_shared<ReadyQueue>();
+        const Waker waker(queue, 7);
+        HttpGetFuture future(reactor, server.endpoint(), "/0/x", false);
+        std::string error;
+        try {
+            while (!future.poll(waker).is_ready()) {
+                wait_for_ids(*queue);
+            }
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        CHECK(contains(error, "reset"));
+        // The future is still alive; its socket is not.
+        CHECK(reactor.registrations() == 0);
+        CHECK(common::test::open_descriptor_count() == before_request);
     }
     CHECK(common::test::open_descriptor_count() == baseline);
 }

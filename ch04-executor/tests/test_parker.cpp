@@ -19,7 +19,7 @@ using namespace ch04;
 using namespace ch04::test;
 
 TEST_CASE("an unpark before the park is remembered, so the park returns at once") {
-    Watchdog dog; // a lost token would hang the park below: the watchdog fails the test then
+    Watchdog dog(5s); // a lost token would hang the park below: the watchdog fails the test then
     Parker parker;
     parker.unpark(); // the wake comes first ...
     const auto start = Clock::now();

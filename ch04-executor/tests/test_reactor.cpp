@@ -1,6 +1,8 @@
 // Tests of the Reactor (reactor.hpp) through its own API, with bare ReadyQueues as the wakers'
 // targets: the register-then-wait ordering that upstream issue #23 got wrong (deterministic, via
-// the dispatch observer), timers that fire, are cancelled or re-armed, and a clean shutdown.
+// the reactor's test hooks), timers that fire, are cancelled or re-armed, a clean shutdown, a
+// dying reactor thread, a wake that must survive the PollWaker's reset, and registrations that
+// epoll refuses. Every case checks that the descriptors it opened are closed again.
 #include "ch04-executor/src/reactor.hpp"
 #include "ch04-executor/src/waker.hpp"
 
@@ -14,6 +16,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -46,19 +49,20 @@ struct SocketPair {
     }
 };
 
-// Records what the reactor thread dispatched, via Reactor::set_dispatch_observer, and lets the test
-// thread wait (bounded) until a given id has been dispatched. This is how the tests order their
-// steps against the reactor thread without sleeping.
+// Records what the reactor thread dispatched, via the reactor's after_dispatch hook, and lets the
+// test thread wait (bounded) until a given id has been dispatched. This is how the tests order
+// their steps against the reactor thread without sleeping.
 class DispatchLog {
 public:
-    void attach(Reactor& reactor) {
-        reactor.set_dispatch_observer([this](ReactorId id, bool woke) {
+    // The hooks that feed this log, for the reactor's constructor.
+    Reactor::TestHooks hooks() {
+        return Reactor::TestHooks{.after_dispatch = [this](ReactorId id, bool woke) {
             {
                 std::lock_guard lock(mutex_);
                 entries_.emplace_back(id, woke);
             }
             changed_.notify_all();
-        });
+        }};
     }
     // Waits until `id` was dispatched; returns whether a waker was found for it (nullopt: the
     // event never came within the timeout).
@@ -98,8 +102,7 @@ TEST_CASE("register_fd stores the waker before epoll sees the socket, so an edge
     const std::size_t baseline = common::test::open_descriptor_count();
     {
         DispatchLog log; // first: it must outlive the reactor thread that calls into it
-        Reactor reactor;
-        log.attach(reactor);
+        Reactor reactor(log.hooks());
         SocketPair pair;
         pair.peer_writes("x"); // readable before it is registered: the worst moment for an edge
 
@@ -117,6 +120,48 @@ TEST_CASE("register_fd stores the waker before epoll sees the socket, so an edge
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
+TEST_CASE("register_fd stores the waker before adding the socket to epoll: a whole reactor turn "
+          "between its two steps loses nothing (upstream issue #23, deterministic)") {
+    // The other half of the test above. Between register_fd's two steps, the hook lets the reactor
+    // thread run a whole turn: a second socket (the barrier) gets an edge, and the hook waits until
+    // the reactor has dispatched it. Had register_fd added the socket to epoll first, that turn
+    // (or an earlier one) would have fetched the socket's edge too, found no waker and dropped it
+    // for good. In the right order the socket is not in epoll yet; it is added after the turn, and
+    // its edge, reported then, finds the waker.
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    DispatchLog log;           // first: it must outlive the reactor thread that calls into it
+    SocketPair pair;
+    SocketPair barrier;
+    ReactorId target = 0; // set before it is registered; the hook runs on this thread
+    ReactorId barrier_id = 0;
+    Reactor::TestHooks hooks = log.hooks();
+    hooks.inside_register_fd = [&](ReactorId id) {
+        if (id == target) {
+            barrier.peer_writes("b");
+            REQUIRE(log.wait_for(barrier_id).has_value()); // the reactor has gone round
+        }
+    };
+    Reactor reactor(std::move(hooks));
+
+    auto barrier_queue = std::make_shared<ReadyQueue>();
+    barrier_id = reactor.next_id();
+    reactor.register_fd(barrier.ours.get(), barrier_id, Waker(barrier_queue, barrier_id));
+
+    pair.peer_writes("x"); // readable before it is registered: its one edge must not be lost
+    auto real = std::make_shared<ReadyQueue>();
+    target = reactor.next_id();
+    reactor.register_fd(pair.ours.get(), target, Waker(real, target));
+
+    const std::optional<bool> woke = log.wait_for(target);
+    REQUIRE(woke.has_value()); // the reactor saw the edge ...
+    REQUIRE(*woke);            // ... and found the waker for it (not: dispatched to nobody)
+    CHECK(holds(wait_for_ids(*real), target));
+    reactor.deregister(pair.ours.get(), target);
+    reactor.deregister(barrier.ours.get(), barrier_id);
+    CHECK(reactor.registrations() == 0);
+}
+
 TEST_CASE("THE TRAP, documented: the book's order (register, then set_waker) loses an edge that "
           "arrives in between") {
     // This test shows the bug that register_fd's single call prevents. It emulates the book's
@@ -128,8 +173,7 @@ TEST_CASE("THE TRAP, documented: the book's order (register, then set_waker) los
     const std::size_t baseline = common::test::open_descriptor_count();
     {
         DispatchLog log; // first: it must outlive the reactor thread that calls into it
-        Reactor reactor;
-        log.attach(reactor);
+        Reactor reactor(log.hooks());
         SocketPair pair;
         pair.peer_writes("x");
 
@@ -169,9 +213,9 @@ TEST_CASE("THE TRAP, documented: the book's order (register, then set_waker) los
 TEST_CASE("an edge that arrives after registration wakes the stored waker, and set_waker redirects "
           "the next one") {
     Watchdog dog;
-    DispatchLog log; // first: it must outlive the reactor thread that calls into it
-    Reactor reactor;
-    log.attach(reactor);
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    DispatchLog log;           // first: it must outlive the reactor thread that calls into it
+    Reactor reactor(log.hooks());
     SocketPair pair;
     auto first = std::make_shared<ReadyQueue>();
     auto second = std::make_shared<ReadyQueue>();
@@ -192,6 +236,7 @@ TEST_CASE("an edge that arrives after registration wakes the stored waker, and s
 
 TEST_CASE("a timer fires once its deadline has passed, never before") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     const ReactorId id = reactor.next_id();
@@ -207,6 +252,7 @@ TEST_CASE("a timer fires once its deadline has passed, never before") {
 
 TEST_CASE("a cancelled timer does not fire") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto cancelled = std::make_shared<ReadyQueue>();
     auto barrier = std::make_shared<ReadyQueue>();
@@ -226,6 +272,7 @@ TEST_CASE("a cancelled timer does not fire") {
 
 TEST_CASE("a timer re-armed for later does not fire at its old deadline") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto rearmed = std::make_shared<ReadyQueue>();
     auto barrier = std::make_shared<ReadyQueue>();
@@ -245,7 +292,8 @@ TEST_CASE("a timer re-armed for later does not fire at its old deadline") {
 TEST_CASE("a timer re-armed for sooner wakes the reactor thread and fires once, on time") {
     // The reactor thread is asleep in epoll_wait with a one-minute timeout when the earlier
     // deadline arrives: only the PollWaker's cross-thread wake makes it recompute the timeout.
-    Watchdog dog;
+    Watchdog dog(10s);         // without that wake, this test would wait a minute: fail sooner
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     auto barrier = std::make_shared<ReadyQueue>();
@@ -265,6 +313,7 @@ TEST_CASE("a timer re-armed for sooner wakes the reactor thread and fires once, 
 
 TEST_CASE("timers fire in deadline order, whatever order they were added in") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     const auto start = Clock::now();
@@ -335,6 +384,105 @@ TEST_CASE("a reactor thread that dies wakes every waiting task and refuses new w
         reactor.deregister(pair.ours.get(), socket_id); // still allowed: it only cleans up
     }
     CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+// Pauses the reactor thread inside its before_wake_reset hook the first time it gets there, until
+// the test thread says go (bounded, so a broken test cannot keep ~Reactor from joining).
+class PauseAtFirstReset {
+public:
+    Reactor::TestHooks hooks() {
+        return Reactor::TestHooks{.before_wake_reset = [this] {
+            std::unique_lock lock(mutex_);
+            if (used_) {
+                return;
+            }
+            used_ = true;
+            paused_ = true;
+            changed_.notify_all();
+            changed_.wait_for(lock, 10s, [this] { return go_; });
+        }};
+    }
+    bool wait_until_paused() {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, 10s, [this] { return paused_; });
+    }
+    void go() {
+        {
+            std::lock_guard lock(mutex_);
+            go_ = true;
+        }
+        changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool used_ = false;
+    bool paused_ = false;
+    bool go_ = false;
+};
+
+TEST_CASE("a failure injected just before the reactor resets its PollWaker is not swallowed: every "
+          "waiting task is woken at once") {
+    // Regression: the reactor thread read its injected failure right after epoll_wait, before
+    // resetting the PollWaker. A failure injected between the two was not read, and its wake was
+    // consumed by the reset: the reactor slept on until its next timer — here an hour away. The
+    // hook stops the reactor thread in exactly that window; the failure must still be seen (reset
+    // first, then read). Had it been missed, nothing would wake the task below: the watchdog
+    // ends the test after 10 s instead of an hour.
+    Watchdog dog(10s);
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    PauseAtFirstReset pause;   // first: it must outlive the reactor thread that calls into it
+    Reactor reactor(pause.hooks());
+    auto queue = std::make_shared<ReadyQueue>();
+    const ReactorId waiting = reactor.next_id();
+    // The first timer is the earliest: adding it wakes the reactor thread through the PollWaker,
+    // and the thread stops in the hook, before the reset.
+    reactor.add_timer(waiting, Clock::now() + 3600s, Waker(queue, waiting));
+    REQUIRE(pause.wait_until_paused());
+    reactor.fail_for_test("injected failure"); // stores, then wakes: the wake the reset swallows
+    pause.go();
+
+    CHECK(wait_for_ids(*queue) == std::vector<TaskId>{waiting}); // woken by the dying reactor
+    CHECK(reactor.registrations() == 0);
+    CHECK_THROWS_WITH(reactor.add_timer(reactor.next_id(), Clock::now(), Waker(queue, 1)),
+                      doctest::Contains("injected failure"));
+}
+
+TEST_CASE("a register_fd that epoll refuses (a regular file: EPERM) throws and keeps no waker") {
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
+    REQUIRE(file != nullptr);
+    auto queue = std::make_shared<ReadyQueue>();
+    const std::weak_ptr<ReadyQueue> watch = queue;
+    const ReactorId id = reactor.next_id();
+    CHECK_THROWS_WITH(reactor.register_fd(::fileno(file.get()), id, Waker(queue, id)),
+                      doctest::Contains("epoll_ctl ADD"));
+    CHECK(reactor.registrations() == 0);
+    CHECK_FALSE(reactor.set_waker(id, Waker(queue, id))); // nothing stored under the id
+    queue.reset();
+    CHECK(watch.expired()); // the reactor holds no waker that keeps the queue alive
+}
+
+TEST_CASE("a deregister that epoll refuses (the descriptor already closed: EBADF) throws and still "
+          "forgets the waker") {
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    SocketPair pair;
+    auto queue = std::make_shared<ReadyQueue>();
+    const std::weak_ptr<ReadyQueue> watch = queue;
+    const ReactorId id = reactor.next_id();
+    reactor.register_fd(pair.ours.get(), id, Waker(queue, id));
+    CHECK(reactor.registrations() == 1);
+    const int closed = pair.ours.get();
+    pair.ours.reset(); // closed before deregister: the kernel drops it from epoll by itself
+    CHECK_THROWS_WITH(reactor.deregister(closed, id), doctest::Contains("epoll_ctl DEL"));
+    CHECK(reactor.registrations() == 0);
+    queue.reset();
+    CHECK(watch.expired());
 }
 
 } // namespace

@@ -1,7 +1,9 @@
 // Tests of the timer futures (sleep.hpp) on a real executor and reactor: a Sleep never completes
 // before its deadline (not even when polled spuriously) and completes close to it; several sleeps
 // end in deadline order; Timeout passes a fast inner value through and fails a slow one, dropping
-// it and its timer. Timing checks are shapes: lower bounds exact, upper bounds generous.
+// it and its timer; the newest waker is the one woken; a duration of milliseconds::max() means
+// "never" rather than overflowing. Timing checks are shapes: lower bounds exact, upper bounds
+// generous. Every case checks that the descriptors it opened are closed again.
 #include "ch04-executor/src/executor.hpp"
 #include "ch04-executor/src/reactor.hpp"
 #include "ch04-executor/src/sleep.hpp"
@@ -30,6 +32,7 @@ constexpr auto kSlack = 2s;
 
 TEST_CASE("a Sleep never completes before its deadline, and completes close to it") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     Outcome<int> outcome;
     const auto start = Clock::now();
@@ -55,6 +58,7 @@ TEST_CASE("a Sleep never completes before its deadline, and completes close to i
 
 TEST_CASE("a Sleep polled spuriously again and again still does not complete early") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     int polls = 0;
     const auto start = Clock::now();
@@ -104,6 +108,7 @@ private:
 
 TEST_CASE("sleeps spawned in any order complete in the order of their deadlines") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     std::vector<int> order;
     const auto start = Clock::now();
@@ -133,6 +138,7 @@ private:
 
 TEST_CASE("Timeout fails a slow inner future with TimedOut after its limit and drops it") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Counted::reset();
     Reactor reactor;
     Outcome<std::string> outcome;
@@ -155,6 +161,7 @@ TEST_CASE("Timeout fails a slow inner future with TimedOut after its limit and d
 
 TEST_CASE("Timeout passes through the value of an inner future that is fast enough") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     Outcome<int> outcome;
     struct SleepThenValue final : Future<int> {
@@ -181,6 +188,7 @@ TEST_CASE("Timeout passes through the value of an inner future that is fast enou
 TEST_CASE("polling a finished Sleep or a timed-out Timeout is a logic error, not undefined "
           "behaviour") {
     Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
     Reactor reactor;
     auto queue = std::make_shared<ReadyQueue>();
     const Waker waker(queue, 1);
@@ -193,6 +201,58 @@ TEST_CASE("polling a finished Sleep or a timed-out Timeout is a logic error, not
     CHECK_THROWS_AS(timeout.poll(waker), TimedOut);
     CHECK_THROWS_AS(timeout.poll(waker), std::logic_error);
     CHECK(reactor.registrations() == 0);
+}
+
+TEST_CASE("a Sleep or Timeout of milliseconds::max() does not end at once: the deadline saturates "
+          "instead of overflowing") {
+    // Regression: the deadline was `now + duration`, which overflows for milliseconds::max()
+    // (undefined behaviour: the asan preset's UBSan stops here) and in practice wrapped to a
+    // deadline in the past, so such a Sleep was ready, and such a Timeout expired, at once.
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    auto queue = std::make_shared<ReadyQueue>();
+    const Waker waker(queue, 1);
+
+    Sleep forever(reactor, std::chrono::milliseconds::max());
+    CHECK(forever.deadline() == Reactor::Clock::time_point::max());
+    CHECK_FALSE(forever.poll(waker).is_ready());
+    Timeout<std::string> patient(reactor, std::make_unique<Forever>(),
+                                 std::chrono::milliseconds::max(), "patient");
+    CHECK_FALSE(patient.poll(waker).is_ready()); // no TimedOut
+    CHECK(reactor.registrations() == 2);
+
+    // A "never" deadline in the heap does not stop a nearer timer from firing on time.
+    auto soon_queue = std::make_shared<ReadyQueue>();
+    Sleep soon(reactor, 20ms);
+    CHECK_FALSE(soon.poll(Waker(soon_queue, 2)).is_ready());
+    CHECK(wait_for_ids(*soon_queue) == std::vector<TaskId>{2});
+    CHECK(queue->empty());
+
+    // The other end: a hugely negative duration is simply due.
+    Sleep past(reactor, std::chrono::milliseconds::min());
+    CHECK(past.poll(waker).is_ready());
+}
+
+TEST_CASE("a Sleep polled again with a different waker wakes the newest one, not the first") {
+    // The same task id on two queues: as if the future had been handed to a task of another
+    // executor between the polls. Only the newest waker may be woken (future.hpp's contract).
+    Watchdog dog;
+    const DescriptorCheck fds; // checked last, once everything below is gone
+    Reactor reactor;
+    auto first = std::make_shared<ReadyQueue>();
+    auto newest = std::make_shared<ReadyQueue>();
+    Sleep sleep(reactor, 300ms); // long enough that both polls come before the deadline
+    REQUIRE_FALSE(sleep.poll(Waker(first, 1)).is_ready());
+    REQUIRE_FALSE(sleep.poll(Waker(newest, 1)).is_ready());
+    // A barrier on the newest queue, due after the sleep: had the sleep woken the first waker,
+    // the barrier (id 2) would be the first thing the newest queue receives.
+    const ReactorId barrier = reactor.next_id();
+    reactor.add_timer(barrier, sleep.deadline() + 200ms, Waker(newest, 2));
+    CHECK(wait_for_ids(*newest) == std::vector<TaskId>{1});
+    CHECK(first->empty());
+    CHECK(sleep.poll(Waker(newest, 1)).is_ready());
+    reactor.cancel_timer(barrier);
 }
 
 } // namespace
