@@ -1,7 +1,7 @@
-// ch04's Future: the chapter-3 idea with one change — poll() now receives a Waker. A future that
-// is not ready stores (a copy of) that waker where the event it waits for will find it, and the
-// executor does not poll it again until someone calls wake(). That single parameter is what turns
-// chapter 3's "poll everything on every wake" into "poll only what is ready" (book ch. 8).
+// ch04's Future: ch03's idea with one change — poll() now receives a Waker. A future that is not
+// ready stores (a copy of) that waker where the event it waits for will find it, and the executor
+// does not poll it again until someone calls wake(). That single parameter is what turns ch03's
+// "poll everything on every wake" into "poll only what is ready" (book ch. 8).
 #pragma once
 
 #include "waker.hpp"
@@ -11,7 +11,7 @@
 
 namespace ch04 {
 
-// The answer to "are you done?": ready with a value, or not ready yet. Same meaning as chapter 3's.
+// The answer to "are you done?": ready with a value, or not ready yet. Same meaning as ch03's.
 template <class T>
 class PollState {
 public:
@@ -46,13 +46,22 @@ private:
 //    possible — otherwise nothing will ever poll it again;
 //  - it may throw: the executor reports the exception and drops the task.
 //
-// Futures are neither copyable nor movable. Once polled, a future has handed out things that name
-// it (its socket's reactor id, its timer) and may point into itself (a composed future that keeps a
-// reference to one of its own members); moving it would leave two objects claiming one
-// registration, or pointers aimed at the old place. Rust prevents that with Pin (book ch. 9); here
-// the type simply cannot move, and futures are created where they stay — on the heap behind a
-// std::unique_ptr, or as members of a future that is itself there — so they keep their address.
-// See pinning.hpp for the bug this prevents.
+// Futures are neither copyable nor movable, and the reason is the one book ch. 9 gives: a future
+// may point into itself. A hand-written state machine keeps its "locals" as members, and a local
+// that refers to another (a pointer to a buffer it is filling, as in ch09/b-coroutines-references)
+// is a pointer into the object. Moving the object copies that pointer, which still aims at the old
+// place — exactly what ch09/c-coroutines-problem does when block_on polls a future on its stack
+// and then moves it into a Box. pinning.hpp shows the bug in C++.
+//
+// The registrations are not the reason: the reactor knows a future's socket and timer by ids, and
+// the executor knows a task by an id, so nothing outside holds a future's address. Nor is a move
+// impossible in C++ as it is in Rust: a class may write a move constructor that re-aims its own
+// pointers. But every composed future would have to get that right by hand, a miss compiles
+// silently, and a coroutine frame (ch05) points into itself in ways only the compiler knows. So
+// the base deletes copy and move (a derived future cannot move either), and a future is created
+// where it stays: on the heap behind a std::unique_ptr — the executor holds and moves that pointer,
+// never the future, as Rust moves a Pin<Box<dyn Future>> — or as a member of a future that is
+// itself there.
 template <class T>
 class Future {
 public:

@@ -146,7 +146,7 @@ int run_demo(const common::Options& opts) {
     // executor below, and every executor is gone (its thread joined) before the reactor stops.
     Reactor reactor;
 
-    common::println("== Part 1: one executor, five tasks (book ch. 8, b-reactor-executor) ==");
+    common::println("== Part 1: one executor, five tasks (book ch. 8, c-reactor-executor) ==");
     DemoFailures first_part;
     first_part.add(run_async_main(reactor, target.endpoint(), scale, deadline, "main"));
     first_part.throw_if_any();

@@ -1,20 +1,24 @@
-// The pinning lesson of book chapter 9, in C++ terms — a deliberately broken example.
+// The pinning lesson of book ch. 9, in C++ terms — a deliberately broken example.
 //
-// A future that has been polled may point into itself. The hand-written state machines of chapter
-// 3 keep "local variables" as members; when one of those locals refers to another (a cursor into a
-// buffer, a view of a string), the future is self-referential. Moving it copies the pointer, which
-// still points into the *old* object:
+// A future that has been polled may point into itself. A hand-written state machine (ch03's
+// coroutine, the demo's Request) keeps its "local variables" as members; when one local refers to
+// another, the object holds a pointer into itself. The book's ch09/b-coroutines-references does
+// exactly that: its coroutine keeps a String and a `writer` pointer to it across a wait. Its
+// ch09/c-coroutines-problem then polls that coroutine once on block_on's stack and moves it into a
+// Box; the pointer still aims at the old place, and the next write goes there. Moving copies the
+// pointer, not what it means:
 //
 //     SelfReferential a;          // a.cursor points at a.buffer
 //     a.write("abc");             // writes into a.buffer through a.cursor: fine
 //     SelfReferential b = std::move(a);
 //     b.write("def");             // writes into a.buffer (!) — b.buffer never changes
 //
-// Rust forbids moving such a value once it is pinned (Pin<&mut T>). The C++ rule used in this
-// repository is the same idea expressed through the type: ch04::Future deletes its copy and move
-// operations, and every future is created where it stays (behind a std::unique_ptr, or as a member
-// of a future that is), so its address never changes. (C++20 coroutine frames, chapter 5, get the
-// same guarantee for free: the frame is allocated once and never moves.)
+// Rust forbids moving such a value once it is pinned (Pin<&mut T>). The C++ rule used here is the
+// same idea expressed through the type: ch04::Future deletes its copy and move operations, so no
+// future can be moved after its first poll, and every future is created where it stays — behind a
+// std::unique_ptr, which the executor moves instead of the future, or as a member of a future that
+// is. (C++20 coroutine frames, ch05, get the same guarantee for free: the frame is allocated once
+// and never moves.)
 #pragma once
 
 #include <array>
