@@ -74,8 +74,8 @@ void Executor::block_on(BoxedFuture task) {
                 // example, woken by its socket and by its timer in the same round. Nothing to do.
                 continue;
             }
-            // Polling may spawn, which inserts into tasks_ and may rehash it, so keep the future's
-            // address (stable: it lives in a unique_ptr), not the iterator.
+            // Polling may spawn, which inserts into tasks_ and may rehash it: a rehash invalidates
+            // iterators but not the addresses of the elements, so keep the future's address.
             Future<void>* future = it->second.get();
             bool finished = false;
             try {

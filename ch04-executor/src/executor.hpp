@@ -68,8 +68,8 @@ private:
     void record_failure(TaskId id, const std::string& what);
 
     Options options_;
-    // Tasks by id. Each task is a unique_ptr, so its future keeps its address while the map
-    // rehashes (spawning inside a poll inserts into this map).
+    // Tasks by id. Each is a BoxedFuture (a unique_ptr) because futures of many types share the
+    // map and a Future can be neither copied nor moved (future.hpp says why).
     std::unordered_map<TaskId, BoxedFuture> tasks_;
     std::shared_ptr<ReadyQueue> ready_ = std::make_shared<ReadyQueue>();
     TaskId next_id_ = 1;
