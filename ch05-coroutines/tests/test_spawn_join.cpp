@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -97,6 +98,12 @@ Task<int> fail_after(std::string what, int yields) {
         co_await yield_once();
     }
     throw std::runtime_error(what);
+}
+
+// Suspends in an awaitable of no runtime's: drive() refuses it, and the executor drops the task.
+Task<int> suspend_on_something_foreign(int value) {
+    co_await std::suspend_always{};
+    co_return value;
 }
 
 Task<int> count_finish(std::atomic<int>* finished, int value) {
@@ -203,6 +210,26 @@ TEST_CASE("join_all waits for every child, then rethrows the exception of the lo
     tasks.push_back(fail_after("third failed", 1));  // ... this one first
     tasks.push_back(count_finish(&finished, 3));
     CHECK_THROWS_WITH_AS(block_on(join_all(std::move(tasks))), "second failed", std::runtime_error);
+    CHECK(finished == 2); // the healthy children ran to the end
+}
+
+TEST_CASE(
+    "join_all fails instead of hanging when the executor drops a child, and says which child") {
+    // The child's poll throws outside its body (drive() refuses the foreign suspension), so its
+    // spawned task is reported and dropped, and its frame destroyed while suspended. join_all must
+    // still count it — or the joiner waits forever, and the watchdog ends the test.
+    const Watchdog watchdog(std::chrono::seconds(10));
+    std::atomic<int> finished{0};
+    common::test::CapturedOutput err(STDERR_FILENO);
+    std::vector<Task<int>> tasks;
+    tasks.push_back(count_finish(&finished, 0));
+    tasks.push_back(suspend_on_something_foreign(1));
+    tasks.push_back(count_finish(&finished, 2));
+    CHECK_THROWS_WITH_AS(block_on(join_all(std::move(tasks))),
+                         doctest::Contains("join_all: child 1 was dropped"), std::logic_error);
+    const std::string text = err.finish();
+    CHECK(contains(text, "error: spawned task: "));
+    CHECK(contains(text, "suspended without arranging a wake-up")); // the cause, reported
     CHECK(finished == 2); // the healthy children ran to the end
 }
 
