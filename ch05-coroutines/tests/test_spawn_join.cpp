@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 
 #include "ch05-coroutines/src/awaitables.hpp"
+#include "ch05-coroutines/src/executor_threads.hpp"
 #include "ch05-coroutines/src/load.hpp"
 #include "ch05-coroutines/src/runtime.hpp"
 #include "ch05-coroutines/src/spawn.hpp"
@@ -295,6 +296,31 @@ TEST_CASE(
     CHECK(failures == 0);
     CHECK(correct == kThreads * kPerThread);
     CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("executors on threads: each runs once, on its own thread, and what one throws is carried "
+          "out and named, not std::terminate") {
+    const Watchdog watchdog;
+    std::vector<std::thread::id> ran_on(4);
+    const std::vector<std::exception_ptr> failures = run_on_threads(4, [&](std::size_t k) {
+        ran_on[k] = std::this_thread::get_id();
+        if (k == 2 || k == 3) {
+            throw std::runtime_error("boom " + std::to_string(k));
+        }
+    });
+    REQUIRE(failures.size() == 4);
+    CHECK(ran_on[0] == std::this_thread::get_id()); // executor 0 is the calling thread's
+    for (std::size_t k = 1; k < 4; ++k) {
+        CHECK(ran_on[k] != std::thread::id{});
+        CHECK(ran_on[k] != std::this_thread::get_id());
+    }
+    CHECK_FALSE(failures[0]);
+    CHECK_FALSE(failures[1]);
+    CHECK(what_of(failures[2]) == "boom 2");
+    CHECK_THROWS_WITH_AS(throw_if_any_failed("demo", failures),
+                         "demo: exec-2: boom 2 (and 1 more executor(s) failed)",
+                         std::runtime_error);
+    CHECK_NOTHROW(throw_if_any_failed("demo", {nullptr, nullptr}));
 }
 
 TEST_CASE("load mode answers every request, over one executor and over three, with about two polls "
