@@ -89,8 +89,8 @@ private:
     std::exception_ptr dropped_error() const noexcept {
         try {
             throw std::logic_error("ch05: join_all: child " + std::to_string(index_) +
-                                   " was dropped by its executor before it finished (the "
-                                   "executor reported why)");
+                                   " was dropped by its executor before it finished (see its "
+                                   "'error: spawned task' line)");
         } catch (...) {
             return std::current_exception(); // std::bad_alloc, if even the message failed
         }

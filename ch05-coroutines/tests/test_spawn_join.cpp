@@ -234,6 +234,28 @@ TEST_CASE(
     CHECK(finished == 2); // the healthy children ran to the end
 }
 
+TEST_CASE("join_all's leaf wakes the waker of its latest poll, not the first one it was given") {
+    // Chapter 4's rule for every leaf: a future may be polled with different wakers over its life,
+    // and the one to wake is the newest. Here by hand: two polls with two wakers, then the last
+    // child ends (its guard wakes the joiner).
+    auto state = std::make_shared<detail::JoinState<int>>(1);
+    detail::JoinFuture<int> join(state);
+    const auto first_queue = std::make_shared<ch04::ReadyQueue>();
+    const auto latest_queue = std::make_shared<ch04::ReadyQueue>();
+    CHECK_FALSE(join.poll(ch04::Waker(first_queue, 1)).is_ready());
+    CHECK_FALSE(join.poll(ch04::Waker(latest_queue, 2)).is_ready());
+    {
+        detail::ChildGuard<int> last_child(*state, 0);
+        last_child.finished();
+    }
+    std::vector<ch04::TaskId> woken;
+    latest_queue->take_all(woken);
+    CHECK(woken == std::vector<ch04::TaskId>{2});
+    first_queue->take_all(woken);
+    CHECK(woken.empty());
+    CHECK(join.poll(ch04::Waker(latest_queue, 2)).is_ready());
+}
+
 TEST_CASE("join_all costs a constant number of polls per child, however many children there are") {
     // Each child yields twice, so it is polled three times as its own task. Chapter 3's join_all
     // polled every child on every wake: its total grew with the square of the children.

@@ -39,6 +39,10 @@ Task<int> answer() {
     co_return 42;
 }
 
+Task<int> answer_plus_one() {
+    co_return co_await answer() + 1;
+}
+
 Task<std::string> greet(std::string name) {
     co_return "hello " + name;
 }
@@ -166,6 +170,7 @@ TEST_CASE("a Task is lazy: nothing in its body runs until it is awaited or block
 TEST_CASE("Task<T> hands its value to the awaiter, and block_on returns it") {
     const Watchdog watchdog;
     CHECK(block_on(answer()) == 42);
+    CHECK(block_on(answer_plus_one()) == 43); // awaited by a coroutine, not only by block_on
     CHECK(block_on(greet("reader")) == "hello reader");
     block_on(nothing()); // Task<void>: finishes, returns nothing
 }
