@@ -23,10 +23,10 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <variant>
 
 namespace ch05 {
 
@@ -34,25 +34,31 @@ namespace ch05 {
 class LazySleep final : public ch04::Future<void> {
 public:
     LazySleep(ch04::Reactor& reactor, std::chrono::milliseconds duration)
-        : reactor_(reactor), duration_(duration) {}
+        : state_(std::in_place_type<NotStarted>, &reactor, duration) {}
 
     // Starts the clock, once; later calls do nothing.
     void start() {
-        if (!sleep_) {
-            sleep_.emplace(reactor_,
-                           duration_); // chapter 4's Sleep: its deadline is now + duration
+        if (const auto* not_started = std::get_if<NotStarted>(&state_)) {
+            const NotStarted args = *not_started; // emplace destroys what it replaces
+            state_.emplace<ch04::Sleep>(*args.reactor, args.duration); // deadline: now + duration
         }
     }
 
     ch04::PollState<void> poll(const ch04::Waker& waker) override {
         start();
-        return sleep_->poll(waker);
+        return std::get<ch04::Sleep>(state_).poll(waker);
     }
 
 private:
-    ch04::Reactor& reactor_;
-    std::chrono::milliseconds duration_;
-    std::optional<ch04::Sleep> sleep_; // built in place at the start; its destructor cancels it
+    struct NotStarted {
+        ch04::Reactor* reactor;
+        std::chrono::milliseconds duration;
+    };
+    // Before the start, what chapter 4's Sleep will need; from the start on, that Sleep, built in
+    // place (a future never moves) — its destructor cancels the timer. One or the other, not both:
+    // load mode keeps ten thousand of these, and the variant is 16 bytes smaller than keeping the
+    // arguments beside a std::optional<ch04::Sleep>.
+    std::variant<NotStarted, ch04::Sleep> state_;
 };
 
 // Completes like `inner`, or throws ch04::TimedOut("<what>: timed out") once `limit` has passed
