@@ -34,7 +34,7 @@ namespace ch05 {
 class LazySleep final : public ch04::Future<void> {
 public:
     LazySleep(ch04::Reactor& reactor, std::chrono::milliseconds duration)
-        : state_(std::in_place_type<NotStarted>, &reactor, duration) {}
+        : state_(NotStarted{&reactor, duration}) {}
 
     // Starts the clock, once; later calls do nothing.
     void start() {
