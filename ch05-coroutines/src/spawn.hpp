@@ -1,7 +1,8 @@
 // spawn and block_on for coroutine tasks: chapter 4's Executor runs them unchanged, each top-level
-// Task wrapped in a TaskFuture. There is no second scheduler — the coroutine layer adds Task and
-// awaiters, the executor and reactor are chapter 4's (book ch. 10: async fns on our own runtime).
-// Above task_future.hpp and ch04's executor.hpp.
+// Task driven by a TaskFuture (inside block_on's BlockOnFuture below; spawn.cpp's SpawnedTask does
+// the same job for a detached task). There is no second scheduler — the coroutine layer adds Task
+// and awaiters, the executor and reactor are chapter 4's (book ch. 10: async fns on our own
+// runtime). Above task_future.hpp and ch04's executor.hpp.
 #pragma once
 
 #include "task.hpp"
