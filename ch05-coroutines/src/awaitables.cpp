@@ -18,8 +18,7 @@ FutureAwaiter<std::string> http_get(common::Endpoint server, std::string path) {
 }
 
 FutureAwaiter<void> sleep_for(std::chrono::milliseconds duration) {
-    return FutureAwaiter<void>(
-        std::make_unique<ch04::Sleep>(Runtime::current().reactor(), duration));
+    return FutureAwaiter<void>(std::make_unique<LazySleep>(Runtime::current().reactor(), duration));
 }
 
 } // namespace ch05

@@ -18,6 +18,8 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -48,24 +50,71 @@ struct JoinState {
     std::optional<ch04::Waker> joiner; // stored by JoinFuture while the joiner waits
 };
 
-// Child i: runs the task, stores its result (or exception) at index i, and wakes the joiner if it
-// is the last one. Never throws, so it is never reported as a failed spawned task.
+// Counts child `index` as finished when it goes out of scope, whichever way that happens: at the
+// end of join_child's body, or when join_child's frame is destroyed while it is still suspended.
+// The second happens when the executor drops the child's task — its poll failed outside the body
+// (a coroutine in it awaited something that arranges no wake-up, and drive() refused it), or the
+// executor itself was destroyed. Without this guard `remaining` would never reach 0 and the joiner
+// would wait forever; with it the joiner is woken and join_all fails with this child's error.
+template <class T>
+class ChildGuard {
+public:
+    // `state` is join_child's parameter, which outlives this local of the same frame.
+    ChildGuard(JoinState<T>& state, std::size_t index) : state_(state), index_(index) {}
+    ChildGuard(const ChildGuard&) = delete;
+    ChildGuard& operator=(const ChildGuard&) = delete;
+
+    // The child's outcome is stored; anything else at destruction means it was dropped.
+    void finished() noexcept { finished_ = true; }
+
+    // Records a failure of this child; the lowest index wins (join_all's rule).
+    void failed(std::exception_ptr error) noexcept {
+        finished_ = true;
+        if (index_ < state_.error_index) {
+            state_.error = std::move(error);
+            state_.error_index = index_;
+        }
+    }
+
+    ~ChildGuard() {
+        if (!finished_) {
+            failed(dropped_error());
+        }
+        if (--state_.remaining == 0 && state_.joiner) {
+            state_.joiner->wake();
+        }
+    }
+
+private:
+    std::exception_ptr dropped_error() const noexcept {
+        try {
+            throw std::logic_error("ch05: join_all: child " + std::to_string(index_) +
+                                   " was dropped by its executor before it finished (see its "
+                                   "'error: spawned task' line)");
+        } catch (...) {
+            return std::current_exception(); // std::bad_alloc, if even the message failed
+        }
+    }
+
+    JoinState<T>& state_;
+    std::size_t index_;
+    bool finished_ = false;
+};
+
+// Child i: runs the task and stores its result (or exception) at index i; its guard wakes the
+// joiner if it is the last one. Never throws, so it is never reported as a failed spawned task.
 template <class T>
 Task<void> join_child(Task<T> task, std::shared_ptr<JoinState<T>> state, std::size_t index) {
+    ChildGuard<T> guard(*state, index); // a local of the frame: destroyed with it, however it ends
     try {
         if constexpr (std::is_void_v<T>) {
             co_await std::move(task);
         } else {
             state->results[index].emplace(co_await std::move(task));
         }
+        guard.finished();
     } catch (...) {
-        if (index < state->error_index) {
-            state->error = std::current_exception();
-            state->error_index = index;
-        }
-    }
-    if (--state->remaining == 0 && state->joiner) {
-        state->joiner->wake();
+        guard.failed(std::current_exception());
     }
 }
 
@@ -104,7 +153,8 @@ Task<void> spawn_and_wait(std::vector<Task<T>> tasks, std::shared_ptr<JoinState<
 // Awaits every task concurrently; the result vector is in the order of `tasks`, whatever order they
 // finish in. Lazy like every Task: nothing is spawned until the join_all is awaited. If children
 // throw, join_all still waits for all of them (there is no cancellation of spawned tasks here),
-// then rethrows the exception of the lowest-numbered failed child.
+// then rethrows the exception of the lowest-numbered failed child. A child that its executor
+// dropped unfinished counts as failed (std::logic_error), so join_all fails instead of hanging.
 template <class T>
 requires(!std::is_void_v<T>) Task<std::vector<T>> join_all(std::vector<Task<T>> tasks) {
     auto state = std::make_shared<detail::JoinState<T>>(tasks.size());

@@ -2,6 +2,7 @@
 #include "load.hpp"
 
 #include "awaitables.hpp"
+#include "executor_threads.hpp"
 #include "runtime.hpp"
 #include "spawn.hpp"
 #include "task.hpp"
@@ -12,7 +13,6 @@
 #include <exception>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 namespace ch05 {
@@ -53,22 +53,24 @@ void check_body(std::size_t i, const std::string& body, const LoadPlan& plan) {
     }
 }
 
-// One load request: GET /<delay>/load-<i>, checked, bounded by the run's deadline. Failures go to
-// the tally rather than out as exceptions, so ten thousand failures do not print ten thousand
-// lines.
+// What one load request awaits: GET /<delay>/load-<i>, bounded by what is left of the run's
+// deadline. A plain function, like main.cpp's get_with_deadline: the path and the awaiters it
+// builds along the way are its own temporaries, so they take no room in the coroutine frame.
+FutureAwaiter<std::string> get_load_answer(std::size_t i, const LoadPlan& plan) {
+    const auto left = std::chrono::ceil<milliseconds>(plan.deadline - Clock::now());
+    return with_timeout(http_get(common::load_path(plan.delay_ms, i)), left, "deadline");
+}
+
+// One load request, checked. Failures go to the tally rather than out as exceptions, so ten
+// thousand failures do not print ten thousand lines.
 //
-// Written for a small frame, because 10,000 of these are alive at once. g++ gives every parameter,
-// every local and every temporary of a co_await's full-expression a slot of its own for the whole
-// life of the frame. `co_await with_timeout(http_get(load_path(...)), ...)` would keep the path
-// string and two awaiters there, and `co_await std::move(get)` a second copy of the awaiter. So
-// the awaiter is built in a statement of its own and awaited as an lvalue, the shared values come
-// through one pointer, and one catch clause does (README, "Frame size").
+// `plan` is a pointer, not a reference: every request shares the one plan, which outlives them all
+// (run_load joins every executor before it returns). A reference parameter would look like the
+// trap in lifetime_traps.hpp; a pointer says that the frame holds no copy.
 Task<void> load_request(std::size_t i, const LoadPlan* plan) {
     try {
-        auto get = with_timeout(http_get(common::load_path(plan->delay_ms, i)),
-                                std::chrono::ceil<milliseconds>(plan->deadline - Clock::now()),
-                                "deadline");
-        check_body(i, co_await get, *plan);
+        const std::string body = co_await get_load_answer(i, *plan);
+        check_body(i, body, *plan);
     } catch (const std::exception& e) {
         fail_request(i, e.what(), *plan);
     }
@@ -81,16 +83,6 @@ Task<void> load_main(std::size_t first, std::size_t stride, std::size_t requests
         spawn(load_request(i, plan));
     }
     co_return;
-}
-
-std::string what_of(const std::exception_ptr& error) {
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "unknown exception";
-    }
 }
 
 } // namespace
@@ -108,36 +100,14 @@ LoadRun run_load(const common::Endpoint& server, std::size_t requests, long dela
 
     // Relaxed: the totals are read only after every thread is joined, and join() orders them.
     std::atomic<std::uint64_t> polls{0};
-    // An executor thread must not let an exception escape (std::terminate), and its executor may
-    // fail to be built at all: all of it is inside the try, and what it threw is parked here for
-    // run_load to turn into failed requests once every thread is joined. Sized before any thread
-    // starts: each thread writes only its own element.
-    std::vector<std::exception_ptr> errors(executors);
-    const auto run_executor = [&](std::size_t k) noexcept {
-        try {
-            ch04::Executor executor(quiet_executor("exec-" + std::to_string(k)));
-            block_on(executor, load_main(k, executors, requests, &plan));
-            polls.fetch_add(executor.polls(), std::memory_order_relaxed);
-        } catch (...) {
-            errors[k] = std::current_exception();
-        }
-    };
-
-    std::vector<std::thread> workers;
-    workers.reserve(executors - 1); // so emplace_back below can throw only for a thread not made
-    for (std::size_t k = 1; k < executors; ++k) {
-        try {
-            workers.emplace_back(run_executor, k);
-        } catch (...) {
-            // The thread could not be started: that executor's share fails below, with this cause.
-            // The threads already running are joined as usual, never left to std::terminate.
-            errors[k] = std::current_exception();
-        }
-    }
-    run_executor(0); // the main thread is executor 0, as in the book's d-multiple-threads
-    for (std::thread& t : workers) {
-        t.join();
-    }
+    // Request i runs on executor i % executors; the main thread is executor 0, as in the book's
+    // d-multiple-threads. What an executor throws (or why its thread did not start) comes back in
+    // `errors`, to fail the requests it had not settled.
+    const std::vector<std::exception_ptr> errors = run_on_threads(executors, [&](std::size_t k) {
+        ch04::Executor executor(quiet_executor(executor_name(k)));
+        block_on(executor, load_main(k, executors, requests, &plan));
+        polls.fetch_add(executor.polls(), std::memory_order_relaxed);
+    });
 
     // Every request is checked or failed exactly once: those an executor settled are in the tally
     // already; the rest belong to an executor that broke down (or never started) and fail here
@@ -154,7 +124,7 @@ LoadRun run_load(const common::Endpoint& server, std::size_t requests, long dela
     LoadRun run;
     run.polls = polls.load(std::memory_order_relaxed);
     run.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-    run.threads = static_cast<int>(workers.size()) + 2; // executor threads, main, the reactor
+    run.threads = static_cast<int>(executors) + 1; // the executors (main included), the reactor
     return run;
 }
 

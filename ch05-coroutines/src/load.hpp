@@ -37,7 +37,7 @@ LoadRun run_load(const common::Endpoint& server, std::size_t requests, long dela
 namespace detail {
 // The size in bytes of one load request's coroutine frame — the object load mode keeps ten
 // thousand of. Creates one request task without running it (tasks are lazy) and reads the size
-// its promise's operator new was asked for. For the test that reproduces the README's table.
+// its promise's operator new was asked for (tests/test_frame_size.cpp prints and checks it).
 std::size_t load_request_frame_size();
 } // namespace detail
 

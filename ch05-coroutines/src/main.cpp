@@ -3,6 +3,7 @@
 // several executor threads (ch. 7-8) — and a load mode of N spawned coroutine tasks. The top of the
 // layering: everything below is ch05's coroutine layer on chapter 4's runtime.
 #include "awaitables.hpp"
+#include "executor_threads.hpp"
 #include "join_all.hpp"
 #include "load.hpp"
 #include "runtime.hpp"
@@ -16,14 +17,11 @@
 #include <common/resources.hpp>
 #include <common/server_target.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -114,7 +112,7 @@ int run_demo(const common::Options& opts) {
     const common::ServerTarget target(opts, common::ServerTarget::Mode::Demo);
     const long scale = opts.extra_value("--scale");
     const auto deadline = opts.deadline(4000 / scale);
-    const Runtime runtime(target.endpoint(), Runtime::Options{true});
+    const Runtime runtime(target.endpoint(), Runtime::Options{.announce_first_poll = true});
     const std::uint64_t failed_before = failed_spawned_tasks();
 
     common::println("== Part 1: async_main with co_await, two requests in a row (book ch. 8 "
@@ -137,53 +135,12 @@ int run_demo(const common::Options& opts) {
     common::println("== Part 4: " + std::to_string(executors) + " executors (main + " +
                     std::to_string(executors - 1) +
                     " threads), one shared reactor (book ch. 8, d-multiple-threads) ==");
-    // A worker must not let an exception escape its thread (std::terminate): it counts as a
-    // failure, keeps its cause if it is the first, and the workers are always joined before the
-    // runtime (and its reactor) goes away. Printing it and carrying on, as this once did, let the
-    // demo exit 0 after a worker had failed.
-    std::atomic<std::uint64_t> failed_workers{0}; // relaxed: read after join(), which orders it
-    std::mutex first_failure_mutex;
-    std::string first_failure; // "exec-2: <what>" of the first worker that failed
-    const auto worker = [&, scale, deadline](std::size_t w) noexcept {
-        const std::string name = "exec-" + std::to_string(w);
-        const auto record = [&](const std::string& what) {
-            if (failed_workers.fetch_add(1, std::memory_order_relaxed) == 0) {
-                const std::lock_guard lock(first_failure_mutex);
-                first_failure = name + ": " + what;
-            }
-        };
-        try {
-            block_on(spawn_requests(scale, deadline), verbose_executor(name));
-        } catch (const std::exception& e) {
-            record(e.what());
-        } catch (...) {
-            record("unknown exception");
-        }
-    };
-    std::vector<std::thread> threads;
-    const auto join_all_threads = [&threads] {
-        for (std::thread& t : threads) {
-            t.join();
-        }
-    };
-    try {
-        for (std::size_t w = 1; w < executors; ++w) {
-            threads.emplace_back(worker, w);
-        }
-        block_on(spawn_requests(scale, deadline), verbose_executor("main"));
-    } catch (...) {
-        join_all_threads();
-        throw;
-    }
-    join_all_threads();
-    // One `error:` line for the run (run_program prints it), naming the first failed worker.
-    const std::uint64_t failed = failed_workers.load(std::memory_order_relaxed);
-    if (failed != 0) {
-        throw std::runtime_error(
-            "demo: " + first_failure +
-            (failed > 1 ? " (and " + std::to_string(failed - 1) + " more executor(s) failed)"
-                        : ""));
-    }
+    // The main thread is executor 0; each executor spawns the same five requests. A failure on
+    // any thread becomes one `error:` line for the run, naming the first executor that failed.
+    const auto failures = run_on_threads(executors, [&](std::size_t k) {
+        block_on(spawn_requests(scale, deadline), verbose_executor(executor_name(k)));
+    });
+    throw_if_any_failed("demo", failures);
     check_spawned(failed_before);
     return 0;
 }

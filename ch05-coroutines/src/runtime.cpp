@@ -9,8 +9,11 @@ namespace ch05 {
 namespace {
 
 // The current runtime. Executors on several threads read it (every http_get does), so it is an
-// atomic: the release store in the constructor pairs with the acquire load in current(), and a
-// thread that sees the pointer sees a fully constructed Runtime (its reactor thread running).
+// atomic. The constructor installs itself with a compare-exchange, acq_rel on success: its release
+// half pairs with the acquire load in current(), so a thread that sees the pointer sees a fully
+// constructed Runtime (its reactor thread running); its acquire half pairs with the release store
+// of nullptr in the previous ~Runtime, so whatever happened under the old runtime happens before
+// the new one is installed. (On failure it reads with acquire ordering and stores nothing.)
 std::atomic<Runtime*> current_runtime{nullptr};
 
 } // namespace

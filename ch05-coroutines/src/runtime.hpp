@@ -36,8 +36,9 @@ public:
     const common::Endpoint& server() const noexcept { return server_; }
     const Options& options() const noexcept { return options_; }
 
-    // The current runtime. Throws std::logic_error("... no ch05::Runtime ...") when there is none,
-    // so a coroutine that awaits http_get without one fails with a clear message.
+    // The current runtime. Throws std::logic_error("... no ch05::Runtime ...") when there is none.
+    // http_get, sleep_for and with_timeout call it when they build their awaiter, so without a
+    // runtime they throw at that call, with a clear message — before anything is awaited.
     static Runtime& current();
 
 private:

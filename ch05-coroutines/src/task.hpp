@@ -54,8 +54,8 @@ class Task;
 namespace detail {
 
 // The size of the last coroutine frame of this chapter allocated on this thread (0 before the
-// first). Written by PromiseBase::operator new below; read by the test that reproduces the
-// README's frame-size table. Per thread, so executors on several threads do not race on it.
+// first). Written by PromiseBase::operator new below; read by tests/test_frame_size.cpp, which
+// prints what a frame costs. Per thread, so executors on several threads do not race on it.
 inline thread_local std::size_t last_frame_size = 0;
 
 // How the drivers (TaskFuture, spawn's adapter) reach a Task's handle; nobody else needs it.
@@ -95,7 +95,7 @@ struct PromiseBase {
 
     // Where every frame of this chapter comes from: when a promise type has an operator new, the
     // compiler allocates the frame with it (passing the frame's size) instead of the global one.
-    // Ours only notes the size — so a test can print what a frame costs (README, "Frame size") —
+    // Ours only notes the size — so a test can print what a frame costs (test_frame_size.cpp) —
     // and forwards to the global heap. Production libraries use the same hook to recycle frames or
     // to take an allocator.
     static void* operator new(std::size_t frame_size) {
@@ -190,7 +190,10 @@ public:
         Handle child_;
     };
 
-    // Only on an rvalue: awaiting consumes the task (`co_await std::move(task)`).
+    // Only on an rvalue (`co_await std::move(task)`, or `co_await make_task()`), so the call site
+    // says the task is used up. What really happens: the awaiter borrows the handle, and this Task
+    // still owns the frame — the finished frame, with the result until the awaiter has taken it,
+    // lives until the Task is destroyed. A second await of it is refused below.
     Awaiter operator co_await() && {
         if (!handle_) {
             throw std::logic_error("ch05: co_await on an empty Task (was it moved from?)");

@@ -1,7 +1,8 @@
 // Tests of the leaf protocol (future_awaiter.hpp) and the awaitables over chapter 4's reactor
 // (awaitables.hpp, runtime.hpp): no lost wake, no resume on a spurious wake, sleep_for's lower
-// bound, http_get against the delay server and against every misbehaving server, with_timeout as a
-// cancellation that destroys what it cancels, and with_timeout refusing an empty awaiter.
+// bound and its clock starting at the co_await, http_get against the delay server and against every
+// misbehaving server, with_timeout as a cancellation that destroys what it cancels, its clock
+// starting at the co_await, and with_timeout refusing an empty awaiter.
 #include "ch05-coroutines/src/awaitables.hpp"
 
 #include "helpers.hpp"
@@ -146,6 +147,25 @@ Task<std::string> cancel_slow(Counted counted, long limit_ms) {
     }
 }
 
+Task<std::string> after_sleep(std::string value, long ms) {
+    co_await sleep_for(milliseconds(ms));
+    co_return value;
+}
+
+// Builds a with_timeout around a lazy task, waits `before_ms`, and only then awaits it.
+Task<std::string> build_early_await_late(long before_ms, long task_ms, long limit_ms) {
+    auto guarded = with_timeout(after_sleep("in time", task_ms), milliseconds(limit_ms), "early");
+    co_await sleep_for(milliseconds(before_ms));
+    co_return co_await guarded;
+}
+
+// Builds a sleep, waits `before_ms`, and only then awaits the sleep.
+Task<void> sleep_built_early(long sleep_ms, long before_ms) {
+    auto nap = sleep_for(milliseconds(sleep_ms));
+    co_await sleep_for(milliseconds(before_ms));
+    co_await nap;
+}
+
 Task<std::string> fast_enough(std::string path, long limit_ms) {
     co_return co_await with_timeout(get(std::move(path)), milliseconds(limit_ms), "task");
 }
@@ -223,6 +243,15 @@ TEST_CASE("sleep_for never completes early, and two sleeps in a row take at leas
         CHECK(runtime.reactor().registrations() == 0);
     }
     CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("sleep_for counts from the co_await, not from the call that built it") {
+    // A sleep of 300 ms built 300 ms before it is awaited still waits its 300 ms.
+    const Watchdog watchdog;
+    Runtime runtime(kNowhere);
+    const auto start = Clock::now();
+    block_on(sleep_built_early(300, 300));
+    CHECK(elapsed_ms(start) >= 600);
 }
 
 TEST_CASE("sleeps joined with join_all run concurrently: five of 150 ms take about 150 ms") {
@@ -364,6 +393,20 @@ TEST_CASE("with_timeout on an awaiter that was awaited already, or moved from, i
         CHECK(runtime.reactor().registrations() == 0);
     }
     CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("with_timeout's clock starts at the co_await, as the task it guards does, not when it is "
+          "built") {
+    // Built, then 300 ms of something else, then awaited: a 100 ms task under a 200 ms limit
+    // finishes in time. Deterministic: at the co_await the task's timer (100 ms) is armed before
+    // the limit's (200 ms), and the task is polled first. A clock started at the build would have
+    // run out during the 300 ms, and the first poll would time out.
+    const Watchdog watchdog;
+    Runtime runtime(kNowhere);
+    const auto start = Clock::now();
+    CHECK(block_on(build_early_await_late(300, 100, 200)) == "in time");
+    CHECK(elapsed_ms(start) >= 400);
+    CHECK(runtime.reactor().registrations() == 0);
 }
 
 TEST_CASE("with_timeout passes through the result of a Task that finishes in time") {

@@ -32,6 +32,18 @@ TEST_CASE("a by-value parameter outlives the caller's temporary: the frame owns 
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
+TEST_CASE("a by-value parameter is the frame's own copy: changing the caller's string after the "
+          "call does not reach the task") {
+    // The same trap without undefined behaviour: the caller's string is still alive, only changed
+    // before the lazy task runs. A reference parameter would see the change.
+    const Watchdog watchdog;
+    Runtime runtime(common::Endpoint{"127.0.0.1", 9});
+    std::string text = "four";
+    Task<std::size_t> task = lifetime_traps::length_later(text);
+    text = "changed after the call";
+    CHECK(block_on(std::move(task)) == 4);
+}
+
 TEST_CASE("a lambda coroutine with parameters instead of captures outlives its closure") {
     const Watchdog watchdog;
     const std::size_t baseline = common::test::open_descriptor_count();

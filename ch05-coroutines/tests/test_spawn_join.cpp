@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 
 #include "ch05-coroutines/src/awaitables.hpp"
+#include "ch05-coroutines/src/executor_threads.hpp"
 #include "ch05-coroutines/src/load.hpp"
 #include "ch05-coroutines/src/runtime.hpp"
 #include "ch05-coroutines/src/spawn.hpp"
@@ -24,6 +25,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -97,6 +99,12 @@ Task<int> fail_after(std::string what, int yields) {
         co_await yield_once();
     }
     throw std::runtime_error(what);
+}
+
+// Suspends in an awaitable of no runtime's: drive() refuses it, and the executor drops the task.
+Task<int> suspend_on_something_foreign(int value) {
+    co_await std::suspend_always{};
+    co_return value;
 }
 
 Task<int> count_finish(std::atomic<int>* finished, int value) {
@@ -206,6 +214,48 @@ TEST_CASE("join_all waits for every child, then rethrows the exception of the lo
     CHECK(finished == 2); // the healthy children ran to the end
 }
 
+TEST_CASE(
+    "join_all fails instead of hanging when the executor drops a child, and says which child") {
+    // The child's poll throws outside its body (drive() refuses the foreign suspension), so its
+    // spawned task is reported and dropped, and its frame destroyed while suspended. join_all must
+    // still count it — or the joiner waits forever, and the watchdog ends the test.
+    const Watchdog watchdog(std::chrono::seconds(10));
+    std::atomic<int> finished{0};
+    common::test::CapturedOutput err(STDERR_FILENO);
+    std::vector<Task<int>> tasks;
+    tasks.push_back(count_finish(&finished, 0));
+    tasks.push_back(suspend_on_something_foreign(1));
+    tasks.push_back(count_finish(&finished, 2));
+    CHECK_THROWS_WITH_AS(block_on(join_all(std::move(tasks))),
+                         doctest::Contains("join_all: child 1 was dropped"), std::logic_error);
+    const std::string text = err.finish();
+    CHECK(contains(text, "error: spawned task: "));
+    CHECK(contains(text, "suspended without arranging a wake-up")); // the cause, reported
+    CHECK(finished == 2); // the healthy children ran to the end
+}
+
+TEST_CASE("join_all's leaf wakes the waker of its latest poll, not the first one it was given") {
+    // Chapter 4's rule for every leaf: a future may be polled with different wakers over its life,
+    // and the one to wake is the newest. Here by hand: two polls with two wakers, then the last
+    // child ends (its guard wakes the joiner).
+    auto state = std::make_shared<detail::JoinState<int>>(1);
+    detail::JoinFuture<int> join(state);
+    const auto first_queue = std::make_shared<ch04::ReadyQueue>();
+    const auto latest_queue = std::make_shared<ch04::ReadyQueue>();
+    CHECK_FALSE(join.poll(ch04::Waker(first_queue, 1)).is_ready());
+    CHECK_FALSE(join.poll(ch04::Waker(latest_queue, 2)).is_ready());
+    {
+        detail::ChildGuard<int> last_child(*state, 0);
+        last_child.finished();
+    }
+    std::vector<ch04::TaskId> woken;
+    latest_queue->take_all(woken);
+    CHECK(woken == std::vector<ch04::TaskId>{2});
+    first_queue->take_all(woken);
+    CHECK(woken.empty());
+    CHECK(join.poll(ch04::Waker(latest_queue, 2)).is_ready());
+}
+
 TEST_CASE("join_all costs a constant number of polls per child, however many children there are") {
     // Each child yields twice, so it is polled three times as its own task. Chapter 3's join_all
     // polled every child on every wake: its total grew with the square of the children.
@@ -268,6 +318,31 @@ TEST_CASE(
     CHECK(failures == 0);
     CHECK(correct == kThreads * kPerThread);
     CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("executors on threads: each runs once, on its own thread, and what one throws is carried "
+          "out and named, not std::terminate") {
+    const Watchdog watchdog;
+    std::vector<std::thread::id> ran_on(4);
+    const std::vector<std::exception_ptr> failures = run_on_threads(4, [&](std::size_t k) {
+        ran_on[k] = std::this_thread::get_id();
+        if (k == 2 || k == 3) {
+            throw std::runtime_error("boom " + std::to_string(k));
+        }
+    });
+    REQUIRE(failures.size() == 4);
+    CHECK(ran_on[0] == std::this_thread::get_id()); // executor 0 is the calling thread's
+    for (std::size_t k = 1; k < 4; ++k) {
+        CHECK(ran_on[k] != std::thread::id{});
+        CHECK(ran_on[k] != std::this_thread::get_id());
+    }
+    CHECK_FALSE(failures[0]);
+    CHECK_FALSE(failures[1]);
+    CHECK(what_of(failures[2]) == "boom 2");
+    CHECK_THROWS_WITH_AS(throw_if_any_failed("demo", failures),
+                         "demo: exec-2: boom 2 (and 1 more executor(s) failed)",
+                         std::runtime_error);
+    CHECK_NOTHROW(throw_if_any_failed("demo", {nullptr, nullptr}));
 }
 
 TEST_CASE("load mode answers every request, over one executor and over three, with about two polls "
