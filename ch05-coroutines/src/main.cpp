@@ -52,7 +52,7 @@ Task<void> async_main(long scale, milliseconds deadline) {
     common::println(txt);
 }
 
-// ---- Part 2 and 4: chapter 4's demo, with coroutines (ch. 8 b-reactor-executor) --------------
+// ---- Part 2 and 4: ch04's demo, with coroutines (book ch. 8, c-reactor-executor) -----------
 
 // The book's `request(i)`; chapter 4 wrote it as a class with a poll() method.
 Task<void> request(std::size_t i, long delay_ms, milliseconds deadline) {
@@ -120,7 +120,7 @@ int run_demo(const common::Options& opts) {
     block_on(async_main(scale, deadline), verbose_executor("main"));
 
     common::println("");
-    common::println("== Part 2: one executor, five spawned tasks (book ch. 8, b-reactor-executor) "
+    common::println("== Part 2: one executor, five spawned tasks (book ch. 8, c-reactor-executor) "
                     "==");
     block_on(spawn_requests(scale, deadline), verbose_executor("main"));
     check_spawned(failed_before);
