@@ -13,7 +13,8 @@
 namespace ch02 {
 
 struct LoadRun {
-    std::size_t polls = 0;                // Poll::poll calls: how often the thread went to sleep
+    std::size_t polls = 0; // Poll::poll calls. Each returns the sockets ready at that moment (up
+                           // to 1024); it sleeps only when none is ready yet.
     std::chrono::milliseconds elapsed{0}; // first connect to last checked body (or the deadline)
 };
 
