@@ -7,8 +7,8 @@
 #include <common/fd.hpp>
 #include <common/http.hpp>
 
-#include <cassert>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,7 +77,12 @@ LoadRun run_load_client(const common::Endpoint& server, std::size_t requests, lo
             const std::size_t i = event.token().value;
             // In range: epoll only hands back tokens we registered, and phase 1 registered each
             // socket under its own index i < requests; nothing else (no waker) shares this Poll.
-            assert(i < connections.size());
+            // A token out of range is a bug in this file (a token that is not the index), and
+            // indexing with it would read past the vector: stop loudly, in every build.
+            if (i >= connections.size()) {
+                throw std::logic_error("run_load_client: event for unknown token " +
+                                       std::to_string(i));
+            }
             Connection& connection = connections[i];
             if (!connection.stream) {
                 // Finished already. epoll cannot report a closed stream (see below), so this is

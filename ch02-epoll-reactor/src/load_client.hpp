@@ -22,7 +22,8 @@ struct LoadRun {
 // thread and checks every answer with `tally` (each request is checked or failed exactly once).
 // Returns when every request is answered or failed, or when `deadline` (counted from the first
 // connect) has passed: the requests still open then fail with "... timed out". Throws only when
-// the Poll itself cannot be created or waited on; a failing connection is a failed request.
+// the Poll itself cannot be created or waited on, or std::logic_error for an event whose token
+// it never registered (a bug); a failing connection is a failed request.
 LoadRun run_load_client(const common::Endpoint& server, std::size_t requests, long delay_ms,
                         std::chrono::milliseconds deadline, common::LoadTally& tally);
 
