@@ -131,18 +131,20 @@ private:
 // destroyed.
 //
 // A Poll can be moved into a new Poll (into a member, out of a function), but not assigned to.
-// Registry and PollWaker keep the epoll descriptor's *number*, not a reference to the Poll.
-// Move construction keeps the descriptor open, so those copies stay valid as long as the new
-// Poll lives. Assignment would have to close the descriptor the target held first, and every
-// Registry taken from the target would go on using a closed number — which the kernel hands to
-// the next descriptor anyone opens, possibly another epoll instance. Nothing needs to replace a
+// A Registry keeps the epoll descriptor's *number*, not a reference to the Poll, and a PollWaker's
+// eventfd is registered in that epoll instance. Move construction keeps the descriptor open, so
+// both stay valid as long as the new Poll lives. Assignment would have to close the descriptor
+// the target held first: every Registry taken from the target would go on using a closed number
+// (which the kernel hands to the next descriptor anyone opens, possibly another epoll instance),
+// and the target's PollWaker would wake an instance nobody waits on. Nothing needs to replace a
 // Poll, so assignment is deleted: the mistake does not compile.
 class Poll {
 public:
     Poll(); // epoll_create1(EPOLL_CLOEXEC); throws std::system_error on failure
 
-    Poll(Poll&&) noexcept = default; // the moved-from Poll holds no descriptor (its registry()
-                                     // then fails with EBADF)
+    // The moved-from Poll holds no descriptor: a Registry taken from it afterwards fails with
+    // EBADF on every call.
+    Poll(Poll&&) noexcept = default;
     Poll& operator=(Poll&&) = delete;
     Poll(const Poll&) = delete;
     Poll& operator=(const Poll&) = delete;

@@ -409,10 +409,10 @@ TEST_CASE("a registration from another thread is seen by a poll that is already 
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
-// Registry and PollWaker hold the epoll descriptor's number. Move assignment would close the
-// number the target held while such copies may still use it (and the kernel reuses the number for
-// the next descriptor opened), so it must not compile; move construction keeps the descriptor
-// open, and a Registry taken before the move keeps working.
+// A Registry holds the epoll descriptor's number, and a PollWaker is registered in that instance.
+// Move assignment would close the descriptor the target held while they may still use it (and the
+// kernel reuses the number for the next descriptor opened), so it must not compile; move
+// construction keeps the descriptor open, and a Registry taken before the move keeps working.
 static_assert(!std::is_copy_constructible_v<Poll>);
 static_assert(!std::is_copy_assignable_v<Poll>);
 static_assert(!std::is_move_assignable_v<Poll>);
