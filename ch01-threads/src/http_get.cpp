@@ -19,7 +19,7 @@ std::string http_get_raw(const common::Endpoint& server, std::string_view path,
     // The receive timeout is the whole of this chapter's deadline. It bounds each read() call,
     // not the sum of them: a server that sends one byte just before every timeout could keep us
     // reading far longer. A real deadline needs a clock that every wait consults — the epoll
-    // timeout of chapter 2 and the timers of chapter 4 give us that.
+    // timeout of ch02 and the timers of ch04 give us that.
     common::set_receive_timeout(socket.get(), deadline);
 
     // The request is a few dozen bytes and fits in the socket's send buffer, so this returns at

@@ -1,6 +1,6 @@
 // Load mode of ch01-threads: N requests at once, one OS thread each — the thread-per-request
 // design at the scale where its costs show. It makes the requests; common/load.hpp counts them and
-// prints the blueprint's `summary:` line.
+// prints the `summary:` line every chapter's load mode prints.
 #pragma once
 
 #include "small_stack_thread.hpp"

@@ -1,6 +1,7 @@
-// The book's first program (chapter 2, "threads provided by the operating system"): three OS
-// threads that sleep and print. It is the smallest example of concurrency with threads, before any
-// socket is involved; the rest of ch01 applies the same idea to network requests.
+// The book's first program (book ch. 2, "threads provided by the operating system", the example
+// ch02/a-os-threads): three OS threads that sleep and print. It is the smallest example of
+// concurrency with threads, before any socket is involved; the rest of ch01 applies the same idea
+// to network requests.
 #pragma once
 
 #include <chrono>

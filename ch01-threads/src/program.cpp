@@ -85,7 +85,8 @@ AnswerCallback print_answers(const std::vector<Request>& requests) {
 // ---- part 1: the book's OS-thread program -----------------------------------------------------
 
 void part_one() {
-    common::println("=== 1. OS threads: the book's first program (chapter 2) ===");
+    common::println(
+        "=== 1. OS threads: the book's first program (book ch. 2, ch02/a-os-threads) ===");
     os_threads_demo([](std::string_view line) { common::println(line); });
     common::println("");
 }
@@ -136,9 +137,9 @@ connections therefore means:
   - scheduling: a blocked thread costs no CPU, but every answer wakes one, and each wakeup is a
     context switch through the kernel; `ulimit -u` and kernel.threads-max cap how many
     connections there can be at all.
-Every one of those threads spends its life waiting. Chapter 2 (ch02-epoll-reactor) gives all the
-waiting to one thread: a single epoll_wait call reports whichever of thousands of sockets is
-ready.)";
+Every one of those threads spends its life waiting. The next layer, ch02-epoll-reactor, gives
+all the waiting to one thread: a single epoll_wait call reports whichever of thousands of
+sockets is ready.)";
 
 // Replaces each {name} in `text` by its value.
 std::string fill(std::string text, const std::vector<std::pair<std::string, std::string>>& values) {

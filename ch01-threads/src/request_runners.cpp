@@ -60,12 +60,20 @@ RunReport fetch_with_threads(const common::Endpoint& server, std::span<const Req
     report.answers.reserve(requests.size());
     const auto start = Clock::now();
     {
-        // std::jthread rather than std::thread: it joins when destroyed. If creating thread k
-        // throws (the system is out of threads), the k threads already running are joined as the
-        // vector unwinds, instead of std::terminate for a joinable std::thread, and the exception
+        // std::jthread rather than std::thread: one that is still joinable when destroyed is
+        // joined, not std::terminate'd. That is the safety net for an exception leaving this
+        // block; the joins themselves are written out below, in creation order. (The standard
+        // does not say in which order a vector destroys its elements, so relying on the
+        // destructors would leave the order unspecified.) If creating thread k throws (the
+        // system is out of threads), the k threads already running are joined and the exception
         // goes on to the caller, naming the request it was for. (This chapter's load mode goes
         // further: it stops creating threads but lets the started requests finish; see load.hpp.)
         std::vector<std::jthread> threads;
+        const auto join_all_threads = [&threads] {
+            for (std::jthread& thread : threads) {
+                thread.join(); // an early finisher costs nothing: the slowest request decides
+            }
+        };
         threads.reserve(requests.size());
         for (std::size_t i = 0; i < requests.size(); ++i) {
             // Captures: `requests`, `server`, `mutex`, `report` and `gauge` outlive every thread,
@@ -100,19 +108,19 @@ RunReport fetch_with_threads(const common::Endpoint& server, std::span<const Req
             try {
                 threads.emplace_back(std::move(request_thread));
             } catch (const std::system_error& e) {
+                join_all_threads(); // the started requests finish before the error is reported
                 // On its own the error says only "Resource temporarily unavailable"; add which
                 // request's thread it was. The error code is kept (EAGAIN: out of threads).
                 throw std::system_error(e.code(), "thread for request " + std::to_string(i));
             }
             ++report.threads_created;
         }
-        // Leaving the block joins every thread, in creation order. Joining an early finisher
-        // costs nothing; the total is decided by the slowest request.
+        join_all_threads();
     }
     report.elapsed = since(start);
     // The gauge counts only request threads; the thread that called us was waiting in join, but
-    // it is a thread of this design all the same, so it is counted too (the blueprint's "main
-    // included").
+    // it is a thread of this design all the same, so it is counted too (`threads=` in load mode's
+    // summary line counts the main thread as well).
     report.peak_threads = gauge.peak() + 1;
     return report;
 }

@@ -7,6 +7,7 @@
 #include <common/http.hpp>
 #include <common/test_support/misbehaving_server.hpp>
 #include <common/test_support/resources.hpp>
+#include <common/test_support/watchdog.hpp>
 
 #include <doctest/doctest.h>
 
@@ -95,7 +96,9 @@ TEST_CASE("a refused connection is a std::system_error that names the address") 
 
 TEST_CASE("every misbehaving server ends in an error or, when it trickles, the whole body") {
     // Short, so the two modes that never finish (silent, longer body promised) end quickly, and
-    // only through the receive timeout.
+    // only through the receive timeout. Without that timeout a read would block for good: the
+    // watchdog turns such a hang into a failure.
+    const common::test::Watchdog watchdog(std::chrono::seconds(20));
     constexpr auto kDeadline = 300ms;
     for (const common::test::Misbehavior mode : common::test::kAllMisbehaviors) {
         CAPTURE(std::string(common::test::to_string(mode)));

@@ -1,6 +1,6 @@
 // Tests of ch01's load mode (src/load.hpp) and the thread it is built on (small_stack_thread.hpp):
 // every request checked and counted, failures of the peer and of thread creation reported instead
-// of crashing, and the threads count the blueprint asks for.
+// of crashing, and the threads count (request threads plus main).
 #include "ch01-threads/src/load.hpp"
 
 #include "ch01-threads/src/small_stack_thread.hpp"

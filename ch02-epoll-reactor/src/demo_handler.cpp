@@ -1,4 +1,5 @@
-// Implementation of demo_handler.hpp: the book's handle_events, with a per-request "done" flag.
+// Implementation of demo_handler.hpp: the book's handle_events, one event at a time; a request is
+// counted once, when its response is complete.
 #include "demo_handler.hpp"
 
 #include "read_until_blocked.hpp"
@@ -55,8 +56,13 @@ bool DemoHandler::handle(const Event& event) {
     }
     Request& request = requests_[index];
     if (request.done) {
-        // The fix for bug #4. The stream is closed already, so there is nothing to read; and had
-        // we read it, end-of-stream would have said "done" a second time.
+        // The demo's own loop never gets here. epoll reports a descriptor at most once per
+        // epoll_wait, and the stream was closed when its request completed, which took it out of
+        // the epoll set before the next wait (see the end of this function). This check is for
+        // events that reach the handler another way: a test that hands it the same event twice,
+        // or a socket that stays registered after its request ended (a copy of the descriptor
+        // kept open by dup or fork, or a variant that keeps its streams open as the book does).
+        // Reading such a stream again would find end of stream again and count the request twice.
         sink_("(" + request.message + " was already handled: a repeated notification, ignored)");
         return false;
     }
@@ -95,9 +101,13 @@ bool DemoHandler::handle(const Event& event) {
     }
 
     request.done = true;
-    // Closing removes the socket from the epoll set. Events for it may still sit in the batch the
-    // caller is walking through; `done` makes the handler ignore them (and the closed descriptor
-    // is never read, so a number the kernel reuses for a new socket is never mistaken for it).
+    // What really prevents the book's double count (upstream issue #4): the book kept every
+    // stream open and registered to the end, so an edge raised after epoll_wait had returned
+    // (typically the server's close arriving while this drain was still reading the body) was
+    // reported by the *next* wait, whose read found end of stream once more and counted the
+    // request again. Closing the stream here (this handler holds its only descriptor) removes it
+    // from the epoll set at once, so no later wait can report it. The number is never read again
+    // either, so a new socket that the kernel gives the same number is never mistaken for it.
     request.stream.reset();
     ++handled_;
     return true;

@@ -16,8 +16,10 @@
 
 namespace ch02 {
 
-// "Event { token: 4, events: EPOLLIN | EPOLLRDHUP }": what the book prints with `{:?}`, with the
-// flag names spelled out so a reader can see *why* epoll woke us.
+// "Event { token: 4, events: EPOLLIN | EPOLLRDHUP }". The book prints its raw ffi::Event with
+// `{:?}` instead, which gives the bit mask as a number and the token last
+// ("Event { events: 1, epoll_data: 4 }"); here the flags are named, so a reader can see *why*
+// epoll woke us.
 std::string describe(const Event& event);
 
 class DemoHandler {
@@ -38,10 +40,13 @@ public:
     // closes the stream and marks the request done.
     //
     // Returns true only when this event completed a request, and each request completes once.
-    // An event for a request that is already done (a repeated or spurious notification) is
-    // printed and ignored — the book's version counted every event that read end-of-stream, so a
-    // repeated one made it count a request twice and stop early (known bug #4 of the original).
-    // An event that leaves the response incomplete returns false: more comes with the next edge.
+    // The book's printed version counted every read that found end of stream; its streams stayed
+    // registered, so a late edge for a stream it had already read to the end made it count that
+    // request twice and stop before the last answer (upstream issue #4; the book's repository
+    // now fixes it with a set of handled tokens). Here the stream is closed when its request
+    // completes, so epoll cannot report it again, and an event that still names a finished
+    // request (handed over twice by a caller) is printed and ignored. An event that leaves the
+    // response incomplete returns false: more comes with the next edge.
     //
     // Throws std::runtime_error "request-3: <why>" when the socket fails or the response is not a
     // 200 with the expected body.
@@ -59,7 +64,7 @@ private:
                               // removes it from the epoll set: nobody else holds it)
         std::string message;  // the expected body, and the request's name in messages
         std::string response; // the bytes received so far
-        bool done = false;    // the fix for bug #4: a request is counted when this flips, once
+        bool done = false;    // a request is counted when this flips, once
     };
 
     Sink sink_;

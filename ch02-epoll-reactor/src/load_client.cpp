@@ -7,8 +7,8 @@
 #include <common/fd.hpp>
 #include <common/http.hpp>
 
-#include <cassert>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,10 +77,17 @@ LoadRun run_load_client(const common::Endpoint& server, std::size_t requests, lo
             const std::size_t i = event.token().value;
             // In range: epoll only hands back tokens we registered, and phase 1 registered each
             // socket under its own index i < requests; nothing else (no waker) shares this Poll.
-            assert(i < connections.size());
+            // A token out of range is a bug in this file (a token that is not the index), and
+            // indexing with it would read past the vector: stop loudly, in every build.
+            if (i >= connections.size()) {
+                throw std::logic_error("run_load_client: event for unknown token " +
+                                       std::to_string(i));
+            }
             Connection& connection = connections[i];
             if (!connection.stream) {
-                continue; // finished already: a repeated notification must not count twice
+                // Finished already. epoll cannot report a closed stream (see below), so this is
+                // a guard, not a path: a request must never be counted twice (upstream #4).
+                continue;
             }
             try {
                 if (read_until_blocked(connection.stream.get(), connection.response,
@@ -92,7 +99,9 @@ LoadRun run_load_client(const common::Endpoint& server, std::size_t requests, lo
                 tally.fail(i, e.what()); // ECONNRESET, a response past the size limit, ...
             }
             // Just close: that removes the socket from the epoll set (nobody else holds it), so
-            // an explicit deregister would be one more system call per request for nothing.
+            // an explicit deregister would be one more system call per request for nothing. It
+            // is also what keeps a late edge (the server's close arriving during the drain above)
+            // from being reported by the next wait and read as a second end of stream.
             connection.stream.reset();
             std::string().swap(connection.response); // give the memory back now, not at the end
             --open;

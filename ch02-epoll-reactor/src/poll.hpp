@@ -127,13 +127,27 @@ private:
     int epoll_fd_;
 };
 
-// Owns the epoll instance. Move-only; the descriptor is closed exactly once.
+// Owns the epoll instance; the descriptor is closed exactly once, when the Poll that holds it is
+// destroyed.
+//
+// A Poll can be moved into a new Poll (into a member, out of a function), but not assigned to.
+// A Registry keeps the epoll descriptor's *number*, not a reference to the Poll, and a PollWaker's
+// eventfd is registered in that epoll instance. Move construction keeps the descriptor open, so
+// both stay valid as long as the new Poll lives. Assignment would have to close the descriptor
+// the target held first: every Registry taken from the target would go on using a closed number
+// (which the kernel hands to the next descriptor anyone opens, possibly another epoll instance),
+// and the target's PollWaker would wake an instance nobody waits on. Nothing needs to replace a
+// Poll, so assignment is deleted: the mistake does not compile.
 class Poll {
 public:
     Poll(); // epoll_create1(EPOLL_CLOEXEC); throws std::system_error on failure
 
+    // The moved-from Poll holds no descriptor: a Registry taken from it afterwards fails with
+    // EBADF on every call.
     Poll(Poll&&) noexcept = default;
-    Poll& operator=(Poll&&) noexcept = default;
+    Poll& operator=(Poll&&) = delete;
+    Poll(const Poll&) = delete;
+    Poll& operator=(const Poll&) = delete;
 
     Registry registry() const { return Registry(epoll_fd_.get()); }
 

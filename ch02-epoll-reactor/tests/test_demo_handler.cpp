@@ -1,5 +1,5 @@
 // Tests of demo_handler.hpp, the a-epoll demo's event handling: it prints what the book prints,
-// counts each request once however many events arrive (the original's bug #4), treats spurious
+// counts each request once however many events arrive (upstream issue #4), treats spurious
 // and partial events as "not yet", drains before it acts on a close, and turns bad answers into
 // errors that name the request. The last test runs the demo's loop against the delay server.
 #include "ch02-epoll-reactor/src/demo_handler.hpp"
@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <poll.h>
 
 using namespace std::chrono_literals;
 using ch02::DemoHandler;
@@ -137,6 +139,44 @@ TEST_CASE("a repeated event for a finished request does not count it twice (the 
         second.far.reset();
         CHECK(recorded.handler.handle(next_event(poll)));
         CHECK(recorded.handler.handled() == 2);
+        CHECK(recorded.handler.finished());
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("a close that arrives while the handler drains raises an edge no later wait reports, "
+          "because a finished stream is closed (what really prevents upstream #4)") {
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        Poll poll;
+        Recorded recorded;
+        auto pair = ch02::test::tcp_pair();
+        const int near_fd = pair.near.get(); // for ::poll below; the handler owns the stream
+        poll.registry().register_fd(near_fd, Token{0}, kEdgeReadable);
+        recorded.handler.add(Token{0}, std::move(pair.near), "request-0");
+
+        // The response arrives, and epoll_wait reports it: data, no close yet.
+        ch02::test::send_text(pair.far, ok_response("request-0"));
+        const Event data_only = next_event(poll);
+        REQUIRE(data_only.token() == Token{0});
+        CHECK_FALSE(data_only.is_read_closed());
+
+        // The server closes after epoll_wait has returned and before the handler reads: a new
+        // edge, queued for the *next* wait. Wait (bounded) until the close has arrived.
+        pair.far.reset();
+        pollfd arrived{near_fd, POLLRDHUP, 0};
+        REQUIRE(::poll(&arrived, 1, 5000) == 1);
+
+        // The handler drains the body and the end of stream: the request is complete.
+        CHECK(recorded.handler.handle(data_only));
+
+        // The book kept its streams registered, so this wait would report the stream again and
+        // its read would find end of stream a second time. Closing the stream took it out of the
+        // epoll set, so nothing is reported.
+        Events events(4);
+        poll.poll(events, 200ms);
+        CHECK(events.empty());
+        CHECK(recorded.handler.handled() == 1);
         CHECK(recorded.handler.finished());
     }
     CHECK(common::test::open_descriptor_count() == baseline);

@@ -81,8 +81,8 @@ TEST_CASE("the load client gets every body from the delay server, concurrently, 
         CHECK(tally.first_failure().empty());
         CHECK(run.elapsed >= 200ms);
         CHECK(run.elapsed < 2s); // sequential would be 50 x 200 ms = 10 s
-        // The thread slept in epoll_wait and woke for batches: at least once, and never more
-        // than twice per request (data and close may come as two edges).
+        // Poll::poll returned batches: at least one call, and never more than two per request
+        // (data and close may come as two edges).
         CHECK(run.polls >= 1);
         CHECK(run.polls <= 2 * kRequests);
     }

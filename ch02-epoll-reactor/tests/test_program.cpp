@@ -15,6 +15,7 @@
 
 namespace {
 
+using namespace std::chrono_literals;
 using Finished = common::test::ChildRun;
 using common::test::contains;
 using common::test::lines_of;
@@ -92,8 +93,9 @@ TEST_CASE("the demo against a server that never answers ends with 'timed out', e
     {
         common::test::MisbehavingServer server(common::test::Misbehavior::Silent);
         const Finished run =
-            run_program({"--server", server.endpoint().to_string(), "--timeout-ms", "300"});
+            run_program({"--server", server.endpoint().to_string(), "--timeout-ms", "300"}, 10s);
         INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
+        CHECK_FALSE(run.killed); // a loop that waits without a timeout would hang until killed
         CHECK(run.status == 1);
         CHECK(contains(run.out, "TIMEOUT (OR SPURIOUS EVENT NOTIFICATION)"));
         CHECK_FALSE(contains(run.out, "FINISHED"));

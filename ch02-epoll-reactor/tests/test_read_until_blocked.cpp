@@ -9,9 +9,12 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <system_error>
+#include <thread>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 TEST_CASE("read_until_blocked drains everything available, across many reads") {
@@ -43,6 +46,34 @@ TEST_CASE("read_until_blocked drains everything available, across many reads") {
         CHECK(ch02::read_until_blocked(pair.near.get(), rest, 1'000'000) ==
               ch02::ReadOutcome::Closed);
         CHECK(rest.empty());
+    }
+    CHECK(common::test::open_descriptor_count() == baseline);
+}
+
+TEST_CASE("one call of read_until_blocked takes everything that has arrived, however many reads "
+          "that needs") {
+    // The edge-triggered reader's duty: the event that announced these bytes is the only one
+    // they get, so a single call must read them all, not just its first 4 KiB.
+    const auto baseline = common::test::open_descriptor_count();
+    {
+        auto pair = ch02::test::tcp_pair();
+        const std::string sent(20'000, 'x'); // five times the 4 KiB buffer
+        ch02::test::send_text(pair.far, sent);
+
+        // Wait (bounded) until every byte is in the receive queue, so one call can see them all.
+        int queued = 0;
+        const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (::ioctl(pair.near.get(), FIONREAD, &queued) == 0 &&
+               static_cast<std::size_t>(queued) < sent.size() &&
+               std::chrono::steady_clock::now() < limit) {
+            std::this_thread::yield();
+        }
+        REQUIRE(static_cast<std::size_t>(queued) == sent.size());
+
+        std::string got;
+        CHECK(ch02::read_until_blocked(pair.near.get(), got, 1'000'000) ==
+              ch02::ReadOutcome::WouldBlock);
+        CHECK(got.size() == sent.size());
     }
     CHECK(common::test::open_descriptor_count() == baseline);
 }
