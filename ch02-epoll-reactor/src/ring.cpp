@@ -69,8 +69,12 @@ std::string setup_failure(int err) {
 
 } // namespace
 
-Ring::Ring(unsigned entries) {
+Ring::Ring(unsigned entries, unsigned completion_entries) {
     io_uring_params params{};
+    if (completion_entries != 0) {
+        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+        params.cq_entries = completion_entries;
+    }
     const int fd = sys_io_uring_setup(entries, &params);
     if (fd < 0) {
         throw RingUnavailable(setup_failure(errno));
@@ -262,6 +266,15 @@ void prep_cancel(io_uring_sqe* sqe, std::uint64_t target, std::uint64_t user_dat
     sqe->opcode = IORING_OP_ASYNC_CANCEL;
     sqe->fd = -1;
     sqe->addr = target; // match by the target's user_data
+    sqe->user_data = user_data;
+}
+
+void prep_timeout(io_uring_sqe* sqe, const __kernel_timespec& relative, std::uint64_t user_data) {
+    sqe->opcode = IORING_OP_TIMEOUT;
+    sqe->fd = -1;
+    sqe->addr = reinterpret_cast<std::uint64_t>(&relative);
+    sqe->len = 1;
+    sqe->off = 0; // complete on time only, not after a number of other completions
     sqe->user_data = user_data;
 }
 

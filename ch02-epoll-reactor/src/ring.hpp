@@ -48,9 +48,10 @@ struct Completion {
 class Ring {
 public:
     // Sets up a ring with room for `entries` submissions (rounded up to a power of two by the
-    // kernel) and twice as many completions. Throws RingUnavailable when io_uring cannot be used,
-    // std::system_error for other failures (mmap).
-    explicit Ring(unsigned entries);
+    // kernel) and `completion_entries` completions (0: twice `entries`). A program with many
+    // operations in flight wants a large CQ: completions beyond it wait in a slower kernel list.
+    // Throws RingUnavailable when io_uring cannot be used, std::system_error for other failures.
+    explicit Ring(unsigned entries, unsigned completion_entries = 0);
     ~Ring();
     // Not movable: the kernel writes into the mapped areas, and the pointers below aim into them.
     Ring(const Ring&) = delete;
@@ -129,6 +130,8 @@ void prep_read(io_uring_sqe* sqe, int fd, void* buffer, std::size_t size, std::u
 // target's (-ECANCELED if it was cancelled, its normal result if it finished first) and the
 // cancel's own (0, -ENOENT when nothing matched, -EALREADY when it was too late to stop).
 void prep_cancel(io_uring_sqe* sqe, std::uint64_t target, std::uint64_t user_data);
+// Completes with -ETIME once `relative` has passed (measured on CLOCK_MONOTONIC).
+void prep_timeout(io_uring_sqe* sqe, const __kernel_timespec& relative, std::uint64_t user_data);
 // Does nothing, and completes with result 0: for tests.
 void prep_nop(io_uring_sqe* sqe, std::uint64_t user_data);
 
