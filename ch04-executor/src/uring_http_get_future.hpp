@@ -31,6 +31,9 @@ public:
 
     PollState<std::string> poll(const Waker& waker) override;
 
+    // The operation in flight or last completed (none before the first poll): for tests.
+    std::weak_ptr<const Operation> current_operation() const { return op_; }
+
     // The receive buffer's size: each recv completion brings at most this many bytes.
     static constexpr std::size_t kRecvBytes = 4096;
 

@@ -28,8 +28,11 @@ constexpr unsigned kCompletionEntries = 65536;
 
 } // namespace
 
-UringReactor::UringReactor()
-    : ring_(kSubmissionEntries, kCompletionEntries), wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
+UringReactor::UringReactor() : UringReactor(TestHooks{}) {}
+
+UringReactor::UringReactor(TestHooks hooks)
+    : hooks_(hooks.at_turn_start ? std::make_unique<const TestHooks>(std::move(hooks)) : nullptr),
+      ring_(kSubmissionEntries, kCompletionEntries), wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
     if (!wake_fd_) {
         common::throw_errno("eventfd");
     }
@@ -211,6 +214,9 @@ void UringReactor::run() {
     Clock::time_point give_up{};
     try {
         for (;;) {
+            if (hooks_) {
+                hooks_->at_turn_start();
+            }
             bool stopping = false;
             {
                 std::lock_guard lock(mutex_);

@@ -30,6 +30,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,9 +63,18 @@ struct Operation {
 
 class UringReactor {
 public:
+    // Test-only, as Reactor::TestHooks: code the reactor thread runs at a precise point, so that a
+    // test can hold it there instead of sleeping and hoping. Null in production.
+    struct TestHooks {
+        // Reactor thread, at the start of each turn, before it takes the queued operations (and
+        // cancels) for submission.
+        std::function<void()> at_turn_start = nullptr;
+    };
+
     // Opens the ring (throws ch02::RingUnavailable "io_uring unavailable: <reason>") and starts the
     // reactor thread.
     UringReactor();
+    explicit UringReactor(TestHooks hooks);
     // Cancels what is still in flight, waits (bounded) for every completion, joins the thread.
     ~UringReactor();
     UringReactor(const UringReactor&) = delete;
@@ -103,6 +113,7 @@ private:
     void wake_reactor_thread();
     void wake_reactor_thread_for_stop();
 
+    const std::unique_ptr<const TestHooks> hooks_; // set before the thread starts, never changed
     ch02::Ring ring_;
     common::Fd wake_fd_;            // eventfd: written to wake the reactor thread
     std::uint64_t wake_buffer_ = 0; // the wake read's buffer (reactor thread only)
