@@ -30,7 +30,11 @@ std::vector<Completion> wait_for(Ring& ring, std::size_t count) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (out.size() < count && std::chrono::steady_clock::now() < give_up) {
         ring.submit_and_wait(std::chrono::milliseconds(500));
-        while (const auto c = ring.next_completion()) {
+        while (out.size() < count) {
+            const auto c = ring.next_completion();
+            if (!c) {
+                break;
+            }
             out.push_back(*c);
         }
     }
