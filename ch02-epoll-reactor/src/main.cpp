@@ -5,6 +5,8 @@
 #include "demo_handler.hpp"
 #include "load_client.hpp"
 #include "poll.hpp"
+#include "reactor_flag.hpp"
+#include "ring_demo.hpp"
 
 #include <common/cli.hpp>
 #include <common/http.hpp>
@@ -30,7 +32,8 @@ const common::ExtraFlag kFlags[] = {
 
 const common::ProgramInfo kInfo{
     "ch02-epoll-reactor",
-    "many sockets, one thread, one epoll event queue (book chapters 3-4, a-epoll)",
+    "many sockets, one thread, one epoll event queue (book chapters 3-4, a-epoll);\n"
+    "  --reactor uring runs the demo on an io_uring completion queue instead",
     kFlags,
 };
 
@@ -112,10 +115,32 @@ int run_load(const common::Options& opts) {
     return common::finish_load(summary, tally);
 }
 
+// The demo on the ring (ring_demo.hpp): the same five requests, completions instead of events.
+int run_uring_demo(const common::Options& opts) {
+    const common::ServerTarget server(opts, common::ServerTarget::Mode::Demo);
+    const long scale = opts.extra_value("--scale");
+    ch02::run_ring_demo(server.endpoint(), scale, opts.deadline(5 * 1000 / scale), common::println);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    return common::run_program(argc, argv, kInfo, [](const common::Options& opts) {
-        return opts.load ? run_load(opts) : run_demo(opts);
-    });
+    ch02::ReactorChoice choice;
+    try {
+        choice = ch02::take_reactor_flag(argc, argv);
+    } catch (const std::exception& e) {
+        common::eprintln(std::string("error: ") + e.what());
+        return 1;
+    }
+    const bool uring = choice.kind == ch02::ReactorKind::Uring;
+    return common::run_program(
+        static_cast<int>(choice.rest.size()), choice.rest.data(), kInfo,
+        [uring](const common::Options& opts) {
+            if (uring && opts.load) {
+                throw common::UsageError("--reactor uring: only the demo runs on the ring in "
+                                         "this chapter (load mode on io_uring is ch04's)");
+            }
+            return opts.load ? run_load(opts) : uring ? run_uring_demo(opts) : run_demo(opts);
+        });
 }

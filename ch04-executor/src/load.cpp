@@ -6,9 +6,13 @@
 #include "http_get_future.hpp"
 #include "reactor.hpp"
 #include "sleep.hpp"
+#include "uring_http_get_future.hpp"
+#include "uring_reactor.hpp"
+#include "uring_sleep.hpp"
 
 #include <atomic>
 #include <exception>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +24,8 @@ using Clock = Reactor::Clock;
 
 // What every request of the run shares. Lives on run_load's stack, which outlives every task.
 struct LoadPlan {
-    Reactor& reactor;
+    Reactor* reactor; // exactly one of these two is set
+    UringReactor* uring;
     const common::Endpoint& server;
     std::size_t requests;
     long delay_ms;
@@ -31,12 +36,14 @@ struct LoadPlan {
 
 // One load request: GET /<delay>/load-<i>, checked, with the run's deadline as a timer of this
 // runtime. Failures are recorded in the tally rather than thrown, so ten thousand failures do not
-// print ten thousand `error: task` lines.
+// print ten thousand `error: task` lines. The same code for both reactors: `Get` and `Timer` are
+// HttpGetFuture and Sleep on the epoll Reactor, UringHttpGetFuture and UringSleep on the ring.
+template <class AnyReactor, class Get, class Timer>
 class LoadRequest final : public Future<void> {
 public:
-    LoadRequest(const LoadPlan& plan, std::size_t i)
-        : get_(plan.reactor, plan.server, common::load_path(plan.delay_ms, i), false),
-          timer_(plan.reactor,
+    LoadRequest(const LoadPlan& plan, AnyReactor& reactor, std::size_t i)
+        : get_(reactor, plan.server, common::load_path(plan.delay_ms, i), false),
+          timer_(reactor,
                  std::chrono::ceil<std::chrono::milliseconds>(plan.deadline - Clock::now())),
           tally_(plan.tally), index_(i) {}
 
@@ -65,8 +72,8 @@ public:
     }
 
 private:
-    HttpGetFuture get_;
-    Sleep timer_;
+    Get get_;
+    Timer timer_;
     common::LoadTally& tally_;
     std::size_t index_;
 };
@@ -79,7 +86,13 @@ public:
 
     PollState<void> poll(const Waker&) override {
         for (std::size_t i = first_; i < plan_.requests; i += plan_.stride) {
-            spawn(make_task<LoadRequest>(plan_, i));
+            if (plan_.uring != nullptr) {
+                spawn(make_task<LoadRequest<UringReactor, UringHttpGetFuture, UringSleep>>(
+                    plan_, *plan_.uring, i));
+            } else {
+                spawn(make_task<LoadRequest<Reactor, HttpGetFuture, Sleep>>(plan_, *plan_.reactor,
+                                                                            i));
+            }
         }
         return PollState<void>::ready();
     }
@@ -93,14 +106,28 @@ private:
 
 LoadRun run_load(const common::Endpoint& server, std::size_t requests, long delay_ms,
                  std::size_t executors, std::chrono::milliseconds deadline,
-                 common::LoadTally& tally) {
+                 common::LoadTally& tally, ch02::ReactorKind reactor_kind) {
     if (executors == 0) {
         executors = 1;
     }
-    Reactor reactor; // declared before the threads and joined after them: it outlives every task
+    // Declared before the threads and joined after them: the reactor outlives every task.
+    std::optional<Reactor> reactor;
+    std::optional<UringReactor> uring;
+    if (reactor_kind == ch02::ReactorKind::Uring) {
+        uring.emplace();
+    } else {
+        reactor.emplace();
+    }
 
     const auto start = Clock::now();
-    const LoadPlan plan{reactor, server, requests, delay_ms, executors, start + deadline, tally};
+    const LoadPlan plan{reactor ? &*reactor : nullptr,
+                        uring ? &*uring : nullptr,
+                        server,
+                        requests,
+                        delay_ms,
+                        executors,
+                        start + deadline,
+                        tally};
 
     // Relaxed: the totals are read only after every thread is joined, and join() orders them.
     std::atomic<std::uint64_t> polls{0};
@@ -142,7 +169,8 @@ LoadRun run_load(const common::Endpoint& server, std::size_t requests, long dela
             std::rethrow_exception(error);
         }
     }
-    return LoadRun{polls.load(std::memory_order_relaxed), elapsed, static_cast<int>(executors) + 1};
+    return LoadRun{polls.load(std::memory_order_relaxed), elapsed, static_cast<int>(executors) + 1,
+                   uring ? uring->syscalls() : 0};
 }
 
 } // namespace ch04

@@ -5,6 +5,8 @@
 // http_get_future.hpp and sleep.hpp; counts into common::LoadTally.
 #pragma once
 
+#include "ch02-epoll-reactor/src/reactor_flag.hpp"
+
 #include <common/load.hpp>
 #include <common/net.hpp>
 
@@ -21,6 +23,9 @@ struct LoadRun {
     std::uint64_t polls = 0;
     std::chrono::milliseconds elapsed{0}; // first connect to last checked body (or the deadline)
     int threads = 0;                      // executors (main thread included) plus the reactor
+    // Uring only (0 under epoll): the system calls the UringReactor and its futures made —
+    // io_uring_enter, eventfd wakes, socket and close (uring_reactor.hpp).
+    std::uint64_t syscalls = 0;
 };
 
 // Makes `requests` concurrent `GET common::load_path(delay_ms, i)` to `server`, request i on
@@ -28,9 +33,10 @@ struct LoadRun {
 // exactly once, without printing). Every request carries a timer for `deadline`, counted from the
 // start: a request still open then fails with "timed out". Returns when every request is done;
 // throws only when the runtime itself cannot start (no thread, no epoll instance). A failing
-// connection is a failed request, not an exception.
+// connection is a failed request, not an exception. `reactor`: the epoll Reactor (the book's) or
+// the UringReactor; the executors are the same either way.
 LoadRun run_load(const common::Endpoint& server, std::size_t requests, long delay_ms,
                  std::size_t executors, std::chrono::milliseconds deadline,
-                 common::LoadTally& tally);
+                 common::LoadTally& tally, ch02::ReactorKind reactor = ch02::ReactorKind::Epoll);
 
 } // namespace ch04

@@ -6,6 +6,11 @@
 #include "load.hpp"
 #include "reactor.hpp"
 #include "sleep.hpp"
+#include "uring_http_get_future.hpp"
+#include "uring_reactor.hpp"
+#include "uring_sleep.hpp"
+
+#include "ch02-epoll-reactor/src/reactor_flag.hpp"
 
 #include <common/cli.hpp>
 #include <common/http.hpp>
@@ -36,9 +41,12 @@ using namespace ch04;
 //         let txt = Http::get(&format!("/{}/HelloWorld{i}", delay)).wait;
 //         println!("{txt}");
 //     }
+// The same for both reactors: HttpGetFuture and Sleep on the epoll Reactor, UringHttpGetFuture and
+// UringSleep on the UringReactor (--reactor uring).
+template <class AnyReactor, class Get, class Timer>
 class Request final : public Future<void> {
 public:
-    Request(Reactor& reactor, const common::Endpoint& server, std::size_t i, long delay_ms,
+    Request(AnyReactor& reactor, const common::Endpoint& server, std::size_t i, long delay_ms,
             std::chrono::milliseconds deadline)
         : get_(reactor, server, common::delay_path(delay_ms, "HelloWorld" + std::to_string(i))),
           timer_(reactor, deadline) {}
@@ -57,8 +65,22 @@ public:
     }
 
 private:
-    HttpGetFuture get_;
-    Sleep timer_;
+    Get get_;
+    Timer timer_;
+};
+
+// Which leaf futures go with which reactor.
+template <class AnyReactor>
+struct Leaves;
+template <>
+struct Leaves<Reactor> {
+    using Get = HttpGetFuture;
+    using Timer = Sleep;
+};
+template <>
+struct Leaves<UringReactor> {
+    using Get = UringHttpGetFuture;
+    using Timer = UringSleep;
 };
 
 // Stands for:
@@ -67,9 +89,10 @@ private:
 //         for i in 0..5 { runtime::spawn(request(i)); }
 //     }
 // It finishes at its first poll; the requests it spawned keep the executor busy.
+template <class AnyReactor>
 class AsyncMain final : public Future<void> {
 public:
-    AsyncMain(Reactor& reactor, const common::Endpoint& server, long scale,
+    AsyncMain(AnyReactor& reactor, const common::Endpoint& server, long scale,
               std::chrono::milliseconds deadline)
         : reactor_(reactor), server_(server), scale_(scale), deadline_(deadline) {}
 
@@ -77,13 +100,15 @@ public:
         common::println("Program starting");
         for (std::size_t i = 0; i < 5; ++i) {
             const long delay_ms = static_cast<long>(i) * 1000 / scale_;
-            spawn(make_task<Request>(reactor_, server_, i, delay_ms, deadline_));
+            using L = Leaves<AnyReactor>;
+            spawn(make_task<Request<AnyReactor, typename L::Get, typename L::Timer>>(
+                reactor_, server_, i, delay_ms, deadline_));
         }
         return PollState<void>::ready();
     }
 
 private:
-    Reactor& reactor_;
+    AnyReactor& reactor_;
     const common::Endpoint& server_;
     long scale_;
     std::chrono::milliseconds deadline_;
@@ -103,11 +128,12 @@ struct DemoOutcome {
 
 // Runs one executor's demo: async_main and the five requests it spawns. Failures are not printed
 // per task: the demo ends with one `error:` line naming the first cause (see run_demo).
-DemoOutcome run_async_main(Reactor& reactor, const common::Endpoint& server, long scale,
+template <class AnyReactor>
+DemoOutcome run_async_main(AnyReactor& reactor, const common::Endpoint& server, long scale,
                            std::chrono::milliseconds deadline, std::string name) {
     Executor executor(
         Executor::Options{.name = std::move(name), .verbose = true, .report_failures = false});
-    executor.block_on(make_task<AsyncMain>(reactor, server, scale, deadline));
+    executor.block_on(make_task<AsyncMain<AnyReactor>>(reactor, server, scale, deadline));
     return DemoOutcome{executor.failed_tasks(), executor.first_failure()};
 }
 
@@ -138,13 +164,14 @@ private:
     std::string first_;
 };
 
+template <class AnyReactor>
 int run_demo(const common::Options& opts) {
     const common::ServerTarget target(opts, common::ServerTarget::Mode::Demo);
     const long scale = opts.extra_value("--scale");
     const auto deadline = opts.deadline(4000 / scale);
     // Declared first, so it is destroyed last: every future that registers with it lives in an
     // executor below, and every executor is gone (its thread joined) before the reactor stops.
-    Reactor reactor;
+    AnyReactor reactor;
 
     common::println("== Part 1: one executor, five tasks (book ch. 8, c-reactor-executor) ==");
     DemoFailures first_part;
@@ -189,16 +216,20 @@ int run_demo(const common::Options& opts) {
 
 // ---- load mode: the runner lives in load.cpp, so the tests can call it ------------------------
 
-int run_load_mode(const common::Options& opts) {
+int run_load_mode(const common::Options& opts, ch02::ReactorKind reactor) {
     const common::ServerTarget target(opts, common::ServerTarget::Mode::Load);
     common::LoadTally tally;
     const LoadRun run =
         ch04::run_load(target.endpoint(), opts.requests, opts.delay_ms, executor_count(opts, 1),
-                       opts.deadline(opts.delay_ms), tally);
+                       opts.deadline(opts.delay_ms), tally, reactor);
     common::Summary summary =
         common::make_summary("ch04", opts.requests, opts.delay_ms, tally, run.elapsed,
                              run.threads); // threads: the executors plus the reactor thread
     summary.extra = {{"polls", std::to_string(run.polls)}};
+    if (reactor == ch02::ReactorKind::Uring) {
+        summary.extra.push_back({"reactor", "uring"});
+        summary.extra.push_back({"syscalls", std::to_string(run.syscalls)});
+    }
     return common::finish_load(summary, tally);
 }
 
@@ -211,9 +242,25 @@ const common::ExtraFlag kFlags[] = {
 
 int main(int argc, char** argv) {
     const common::ProgramInfo info{
-        "ch04-executor", "wakers, a reactor thread and executors: the reactor-executor pattern",
+        "ch04-executor",
+        "wakers, a reactor thread and executors: the reactor-executor pattern;\n"
+        "  --reactor uring runs the same executors on an io_uring reactor (default: epoll)",
         kFlags};
-    return common::run_program(argc, argv, info, [](const common::Options& opts) {
-        return opts.load ? run_load_mode(opts) : run_demo(opts);
-    });
+    ch02::ReactorChoice choice;
+    try {
+        choice = ch02::take_reactor_flag(argc, argv);
+    } catch (const std::exception& e) {
+        common::eprintln(std::string("error: ") + e.what());
+        return 1;
+    }
+    const ch02::ReactorKind reactor = choice.kind;
+    return common::run_program(static_cast<int>(choice.rest.size()), choice.rest.data(), info,
+                               [reactor](const common::Options& opts) {
+                                   if (opts.load) {
+                                       return run_load_mode(opts, reactor);
+                                   }
+                                   return reactor == ch02::ReactorKind::Uring
+                                              ? run_demo<UringReactor>(opts)
+                                              : run_demo<Reactor>(opts);
+                               });
 }

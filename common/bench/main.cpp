@@ -41,7 +41,8 @@ using namespace std::chrono_literals;
 // A row of the table: the chapter programs, named like their folders, and the asio client.
 struct RowProgram {
     std::string row;
-    std::string path_in_build; // relative to the superbuild's build directory
+    std::string path_in_build;                // relative to the superbuild's build directory
+    std::vector<std::string> extra_args = {}; // after the load-mode flags
 };
 
 const std::vector<RowProgram> kRows = {
@@ -49,6 +50,9 @@ const std::vector<RowProgram> kRows = {
     {"ch02", "ch02-epoll-reactor/ch02-epoll-reactor"},
     {"ch03", "ch03-leaf-futures/ch03-leaf-futures"},
     {"ch04", "ch04-executor/ch04-executor"},
+    // The same program and executors on its io_uring reactor (ch04's README, "Readiness versus
+    // completion").
+    {"uring", "ch04-executor/ch04-executor", {"--reactor", "uring"}},
     {"ch05", "ch05-coroutines/ch05-coroutines"},
     {"asio", "common/bench/asio_client"},
 };
@@ -176,12 +180,18 @@ std::string error_line(const std::string& err) {
     return last_error.empty() ? last : last_error;
 }
 
-bench::RunOutcome run_once(const std::string& program, const std::string& server,
-                           std::size_t requests, long delay_ms, std::chrono::seconds timeout) {
-    const bench::ChildResult child =
-        bench::run_child({program, "--server", server, "--requests", std::to_string(requests),
-                          "--delay-ms", std::to_string(delay_ms)},
-                         timeout);
+bench::RunOutcome run_once(const std::string& program, const std::vector<std::string>& extra_args,
+                           const std::string& server, std::size_t requests, long delay_ms,
+                           std::chrono::seconds timeout) {
+    std::vector<std::string> args = {program,
+                                     "--server",
+                                     server,
+                                     "--requests",
+                                     std::to_string(requests),
+                                     "--delay-ms",
+                                     std::to_string(delay_ms)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    const bench::ChildResult child = bench::run_child(args, timeout);
     bench::RunOutcome outcome;
     outcome.summary = bench::parse_summary(child.out);
     const std::string error = error_line(child.err);
@@ -226,6 +236,7 @@ std::string command_line(int argc, char** argv) {
 struct RowToRun {
     std::string row;
     std::string program;
+    std::vector<std::string> extra_args;
 };
 
 // One row at one size, and its runs so far.
@@ -247,7 +258,7 @@ std::vector<RowToRun> find_rows(const bench::DriverOptions& o, const std::string
             }
             const std::string path = build + "/" + p.path_in_build;
             if (is_executable(path)) {
-                rows.push_back({p.row, path});
+                rows.push_back({p.row, path, p.extra_args});
             } else if (p.row == "asio") {
                 notes.push_back(
                     "The asio reference row is skipped: asio was not found when this build was "
@@ -304,8 +315,8 @@ void run_all(const bench::DriverOptions& o, const std::vector<RowToRun>& rows,
                 if (!server.running()) {
                     throw std::runtime_error("delay server: it ended during the benchmark");
                 }
-                bench::RunOutcome outcome =
-                    run_once(r.program, address, n, o.delay_ms, std::chrono::seconds(o.timeout_s));
+                bench::RunOutcome outcome = run_once(r.program, r.extra_args, address, n,
+                                                     o.delay_ms, std::chrono::seconds(o.timeout_s));
                 std::string line =
                     "[" + std::to_string(++done) + "/" + std::to_string(planned) + "] " + r.row +
                     " " + bench::with_commas(static_cast<long long>(n)) + " x " +

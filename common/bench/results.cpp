@@ -134,6 +134,8 @@ std::string row_label(std::string_view row) {
         return "ch03 leaf futures";
     if (row == "ch04")
         return "ch04 executor";
+    if (row == "uring")
+        return "ch04 io_uring";
     if (row == "ch05")
         return "ch05 coroutines";
     if (row == "asio")

@@ -18,8 +18,8 @@ struct Rendered {
     std::string text;
 };
 
-// KEY is ROW/N/FIELD. ROW: ch01 ... ch05, asio, server, or A-B (A's figure minus B's, for the
-// numeric fields: "ch05-ch04/10000/rss_per_request"). N: a request count the file has for ROW.
+// KEY is ROW/N/FIELD. ROW: ch01 ... ch05, uring, asio, server, or A-B (A's figure minus B's, for
+// the numeric fields: "ch05-ch04/10000/rss_per_request"). N: a request count the file has for ROW.
 // FIELD:
 //   elapsed            median elapsed               "1,337 ms"
 //   range              min–max elapsed              "1,327–1,349 ms"

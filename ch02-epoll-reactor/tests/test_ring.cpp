@@ -1,0 +1,167 @@
+// Tests of the Ring (ring.hpp) against the real kernel: the submission queue's bound and its reuse
+// once the kernel has taken entries, completions matched by user_data whatever their order, and
+// the results a failed or cancelled operation carries (-ECONNREFUSED, -ECANCELED). Each test
+// reports itself skipped, with the kernel's reason, where io_uring is unavailable.
+#include "ring_support.hpp"
+#include "support.hpp"
+
+#include "ch02-epoll-reactor/src/ring.hpp"
+
+#include <common/fd.hpp>
+#include <common/test_support/resources.hpp>
+#include <common/test_support/watchdog.hpp>
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <vector>
+
+namespace {
+
+using ch02::Completion;
+using ch02::Ring;
+
+// Waits (bounded) until `count` completions have arrived and returns them in arrival order.
+std::vector<Completion> wait_for(Ring& ring, std::size_t count) {
+    std::vector<Completion> out;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (out.size() < count && std::chrono::steady_clock::now() < give_up) {
+        ring.submit_and_wait(std::chrono::milliseconds(500));
+        while (out.size() < count) {
+            const auto c = ring.next_completion();
+            if (!c) {
+                break;
+            }
+            out.push_back(*c);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("ring: a full submission queue hands out no entry until the kernel has taken some") {
+    if (ch02::test::skip_without_ring()) {
+        return;
+    }
+    Ring ring(4);
+    REQUIRE(ring.sq_capacity() == 4);
+    for (std::uint64_t i = 0; i < 4; ++i) {
+        io_uring_sqe* sqe = ring.next_sqe();
+        REQUIRE(sqe != nullptr);
+        ch02::prep_nop(sqe, 100 + i);
+    }
+    CHECK(ring.next_sqe() == nullptr); // four filled, none submitted: full
+    CHECK(ring.pending() == 4);
+    CHECK(ring.submit() == 4); // one system call for all four
+    CHECK(ring.enter_calls() == 1);
+    CHECK(ring.pending() == 0);
+    CHECK(ring.next_sqe() != nullptr); // the kernel has taken them: the slots are free again
+    ring.submit();                     // (the zeroed entry is a NOP with user_data 0)
+    const auto done = wait_for(ring, 5);
+    REQUIRE(done.size() == 5);
+    std::map<std::uint64_t, int> results;
+    for (const Completion& c : done) {
+        results[c.user_data] = c.result;
+    }
+    CHECK(results == std::map<std::uint64_t, int>{{0, 0}, {100, 0}, {101, 0}, {102, 0}, {103, 0}});
+    CHECK_FALSE(ring.next_completion().has_value());
+}
+
+TEST_CASE("ring: completions come in the order the operations finish, told apart by user_data") {
+    if (ch02::test::skip_without_ring()) {
+        return;
+    }
+    const common::test::Watchdog dog;
+    Ring ring(8);
+    auto a = ch02::test::tcp_pair();
+    auto b = ch02::test::tcp_pair();
+    std::array<char, 64> buffer_a{};
+    std::array<char, 64> buffer_b{};
+    ch02::prep_recv(ring.next_sqe(), a.near.get(), buffer_a.data(), buffer_a.size(), 1);
+    ch02::prep_recv(ring.next_sqe(), b.near.get(), buffer_b.data(), buffer_b.size(), 2);
+    REQUIRE(ring.submit() == 2);
+    CHECK_FALSE(ring.next_completion().has_value()); // nothing sent yet: both wait in the kernel
+
+    // Answer the second one first.
+    ch02::test::send_text(b.far, "bee");
+    const auto first = wait_for(ring, 1);
+    REQUIRE(first.size() == 1);
+    CHECK(first[0].user_data == 2);
+    CHECK(first[0].result == 3);
+    // The kernel has already copied the bytes into our buffer: no read() of ours is involved.
+    CHECK(std::string(buffer_b.data(), 3) == "bee");
+
+    ch02::test::send_text(a.far, "a");
+    const auto second = wait_for(ring, 1);
+    REQUIRE(second.size() == 1);
+    CHECK(second[0].user_data == 1);
+    CHECK(second[0].result == 1);
+    CHECK(buffer_a[0] == 'a');
+}
+
+TEST_CASE("ring: a connect to a closed port completes with -ECONNREFUSED") {
+    if (ch02::test::skip_without_ring()) {
+        return;
+    }
+    const auto baseline = common::test::open_descriptor_count();
+    std::uint16_t port = 0;
+    {
+        // Bind a port and close it again: nothing listens there now.
+        auto pair = ch02::test::tcp_pair();
+        sockaddr_in addr{};
+        socklen_t len = sizeof addr;
+        REQUIRE(::getpeername(pair.near.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port = ntohs(addr.sin_port);
+    }
+    Ring ring(2);
+    common::Fd stream(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(stream);
+    const sockaddr_in address = ch02::ipv4_address("127.0.0.1", port);
+    ch02::prep_connect(ring.next_sqe(), stream.get(), address, 7);
+    const auto done = wait_for(ring, 1);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].user_data == 7);
+    CHECK(done[0].result == -ECONNREFUSED);
+    stream.reset();
+    CHECK(common::test::open_descriptor_count() == baseline + 1); // + the ring itself
+}
+
+TEST_CASE("ring: a cancelled recv completes with -ECANCELED, and the cancel with 0") {
+    if (ch02::test::skip_without_ring()) {
+        return;
+    }
+    Ring ring(4);
+    auto pair = ch02::test::tcp_pair();
+    std::array<char, 16> buffer{};
+    ch02::prep_recv(ring.next_sqe(), pair.near.get(), buffer.data(), buffer.size(), 11);
+    REQUIRE(ring.submit() == 1);
+    ch02::prep_cancel(ring.next_sqe(), 11, 12);
+    const auto done = wait_for(ring, 2);
+    REQUIRE(done.size() == 2);
+    std::map<std::uint64_t, int> results;
+    for (const Completion& c : done) {
+        results[c.user_data] = c.result;
+    }
+    CHECK(results.at(11) == -ECANCELED);
+    CHECK(results.at(12) == 0);
+    // Cancelling what is no longer there: nothing matches.
+    ch02::prep_cancel(ring.next_sqe(), 11, 13);
+    const auto again = wait_for(ring, 1);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].result == -ENOENT);
+}
+
+TEST_CASE("ring: a wait with a timeout returns without a completion when nothing finishes") {
+    if (ch02::test::skip_without_ring()) {
+        return;
+    }
+    Ring ring(2);
+    const auto start = std::chrono::steady_clock::now();
+    ring.submit_and_wait(std::chrono::milliseconds(50));
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
+    CHECK_FALSE(ring.next_completion().has_value());
+}
