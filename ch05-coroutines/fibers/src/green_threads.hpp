@@ -22,7 +22,8 @@ public:
     GreenRuntime& operator=(const GreenRuntime&) = delete;
 
     // Adds a thread; it first runs in run(). Callable from inside a running thread too (nested
-    // spawns, as in d-fibers-closure): the new thread runs after the ones already waiting.
+    // spawns, as in d-fibers-closure): the new thread runs in the current round, after the threads
+    // already in it.
     void spawn(std::function<void()> f);
 
     // Runs the threads in turn — each until it yields or finishes — until none is left. Rethrows
