@@ -90,8 +90,7 @@ void show_stack_demo(std::size_t stack_bytes) {
     common::println("context: rsp = " + hex(swap.new_side.rsp) +
                     " (ret pops hello's address from there)");
 #elif defined(__aarch64__)
-    common::println("context: sp = " + hex(swap.new_side.sp) + ", x30 = " +
-                    hex(swap.new_side.x30) +
+    common::println("context: sp = " + hex(swap.new_side.sp) + ", x30 = " + hex(swap.new_side.x30) +
                     " (AArch64 keeps the return address in x30, not on the stack)");
 #endif
     switch_to_new_stack(swap);

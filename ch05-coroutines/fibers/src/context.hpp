@@ -19,9 +19,9 @@ struct Context {
     std::uint64_t r12 = 0;
     std::uint64_t rbx = 0;
     std::uint64_t rbp = 0;
-    std::uint64_t arg = 0;        // loaded into rdi: a new fiber's entry function's argument
-    std::uint32_t mxcsr = 0;      // SSE control and status
-    std::uint16_t x87_cw = 0;     // x87 control word
+    std::uint64_t arg = 0;    // loaded into rdi: a new fiber's entry function's argument
+    std::uint32_t mxcsr = 0;  // SSE control and status
+    std::uint16_t x87_cw = 0; // x87 control word
 };
 static_assert(__builtin_offsetof(Context, rbp) == 0x30);
 static_assert(__builtin_offsetof(Context, arg) == 0x38);

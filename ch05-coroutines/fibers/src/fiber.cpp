@@ -35,7 +35,9 @@ Fiber::~Fiber() {
     }
 }
 
-Fiber* Fiber::current() { return current_fiber; }
+Fiber* Fiber::current() {
+    return current_fiber;
+}
 
 void Fiber::resume() {
     if (finished_) {

@@ -49,8 +49,8 @@ const ch04::Waker& current_waker() {
 
 std::string http_get(ch04::Reactor& reactor, const common::Endpoint& server, std::string path,
                      bool announce) {
-    // The future lives on the fiber's stack, which never moves: chapter 4's rule that a future keeps
-    // its address (future.hpp) holds without a heap allocation.
+    // The future lives on the fiber's stack, which never moves: chapter 4's rule that a future
+    // keeps its address (future.hpp) holds without a heap allocation.
     ch04::HttpGetFuture get(reactor, server, std::move(path), announce);
     return await(get);
 }

@@ -16,7 +16,9 @@ GreenRuntime::GreenRuntime(std::size_t stack_bytes) : stack_bytes_(stack_bytes) 
 
 GreenRuntime::~GreenRuntime() = default;
 
-GreenRuntime* GreenRuntime::current() { return current_runtime; }
+GreenRuntime* GreenRuntime::current() {
+    return current_runtime;
+}
 
 void GreenRuntime::spawn(std::function<void()> f) {
     threads_.push_back(std::make_unique<Fiber>(std::move(f), stack_bytes_));

@@ -68,8 +68,10 @@ void closures(std::size_t stack) {
     });
     runtime.spawn([stack] {
         common::println("closure 2: spawning a nested closure");
-        spawn([stack] { common::println("nested closure: runs on its own " +
-                                        std::to_string(stack / 1024) + " KiB stack"); });
+        spawn([stack] {
+            common::println("nested closure: runs on its own " + std::to_string(stack / 1024) +
+                            " KiB stack");
+        });
     });
     runtime.run();
 }
@@ -88,10 +90,10 @@ void http_requests(const common::Endpoint& server, long scale, milliseconds dead
                 // The book's `request(i)`: a straight-line function, no poll() and no co_await.
                 spawn_fiber(
                     [&, i, delay_ms] {
-                        const std::string txt = http_get(
-                            reactor, server,
-                            common::delay_path(delay_ms, "HelloWorld" + std::to_string(i)),
-                            deadline, true);
+                        const std::string txt =
+                            http_get(reactor, server,
+                                     common::delay_path(delay_ms, "HelloWorld" + std::to_string(i)),
+                                     deadline, true);
                         common::println(txt);
                     },
                     stack);
@@ -120,7 +122,8 @@ void overflow(std::size_t stack, long kib) {
     common::println("a fiber with a " + std::to_string(stack / 1024) + " KiB stack recursing " +
                     std::to_string(kib) + " KiB deep:");
     GreenRuntime runtime(stack);
-    runtime.spawn([kib] { common::println("result " + std::to_string(deep(static_cast<int>(kib)))); });
+    runtime.spawn(
+        [kib] { common::println("result " + std::to_string(deep(static_cast<int>(kib)))); });
     runtime.run();
 }
 
@@ -160,8 +163,8 @@ int run_demo(const common::Options& opts) {
 int run_load_mode(const common::Options& opts) {
     const common::ServerTarget target(opts, common::ServerTarget::Mode::Load);
     common::LoadTally tally;
-    const LoadRun run = run_load(target.endpoint(), opts.requests, opts.delay_ms,
-                                 stack_bytes(opts), opts.deadline(opts.delay_ms), tally);
+    const LoadRun run = run_load(target.endpoint(), opts.requests, opts.delay_ms, stack_bytes(opts),
+                                 opts.deadline(opts.delay_ms), tally);
     common::Summary summary = common::make_summary("ch05-fibers", opts.requests, opts.delay_ms,
                                                    tally, run.elapsed, run.threads);
     summary.extra = {{"polls", std::to_string(run.polls)},
@@ -176,7 +179,8 @@ constexpr long kDefaultStackKib = 64;
 const common::ExtraFlag kFlags[] = {
     {"--scale", "demo: divide the book's delays (0..4000 ms) by N", 1, 1, 1000},
     {"--stack-kib", "stack per fiber in KiB (plus one guard page)", kDefaultStackKib, 8, 65536},
-    {"--overflow-kib", "demo: run a fiber that recurses N KiB deep instead (0: off)", 0, 0, 1 << 20},
+    {"--overflow-kib", "demo: run a fiber that recurses N KiB deep instead (0: off)", 0, 0,
+     1 << 20},
 };
 
 } // namespace

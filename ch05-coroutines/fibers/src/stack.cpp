@@ -43,7 +43,9 @@ Stack::Stack(std::size_t usable_bytes) {
     usable_ = static_cast<char*>(mapping_) + page;
 }
 
-Stack::~Stack() { munmap(mapping_, size_ + page_size()); }
+Stack::~Stack() {
+    munmap(mapping_, size_ + page_size());
+}
 
 std::size_t Stack::resident_bytes() const {
     const std::size_t page = page_size();

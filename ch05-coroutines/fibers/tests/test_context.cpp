@@ -60,8 +60,8 @@ std::uint64_t main_switch_marked(RegisterProbe& probe, void* tsan_fiber) {
     void* fake_stack = nullptr;
     sanitizers::start_switch(&fake_stack, probe.stack->bottom(), probe.stack->size());
     sanitizers::tsan_switch_to(tsan_fiber);
-    const std::uint64_t mask = fiber_test_switch_marked(&probe.main_side, &probe.fiber_side,
-                                                        kMainSeed);
+    const std::uint64_t mask =
+        fiber_test_switch_marked(&probe.main_side, &probe.fiber_side, kMainSeed);
     sanitizers::finish_switch(fake_stack, nullptr, nullptr);
     return mask;
 }
@@ -91,7 +91,8 @@ TEST_CASE("a new fiber's stack is aligned as the ABI requires at function entry"
     Context context;
     // A deliberately misaligned top: prepare_context must round it down.
     void* const top = static_cast<char*>(stack.top()) - 24;
-    prepare_context(context, top, [](void*) {}, nullptr);
+    prepare_context(
+        context, top, [](void*) {}, nullptr);
 #if defined(__x86_64__)
     // After fiber_switch's `ret` pops the entry address, rsp = context.rsp + 8, and at a function's
     // first instruction System V wants rsp % 16 == 8 (a `call` just pushed 8 bytes).
@@ -178,7 +179,9 @@ TEST_CASE("a fiber destroyed while suspended destroys the objects on its stack, 
 
 TEST_CASE("a fiber destroyed before it started runs nothing") {
     bool ran = false;
-    { const Fiber fiber([&ran] { ran = true; }, 16 * 1024); }
+    {
+        const Fiber fiber([&ran] { ran = true; }, 16 * 1024);
+    }
     CHECK_FALSE(ran);
 }
 

@@ -53,15 +53,15 @@ TEST_CASE("http_get inside a fiber returns the body; five fibers wait at the sam
     }
     const auto elapsed = std::chrono::steady_clock::now() - start;
     // Shortest delay first: they waited side by side, not one after another.
-    CHECK(bodies ==
-          std::vector<std::string>{"fiber4", "fiber3", "fiber2", "fiber1", "fiber0"});
+    CHECK(bodies == std::vector<std::string>{"fiber4", "fiber3", "fiber2", "fiber1", "fiber0"});
     CHECK(elapsed < 1000ms); // one after another would take 300+250+200+150+100 = 1000 ms
 }
 
 TEST_CASE("an exception inside a fiber fails its task, and the executor reports it") {
     const common::test::Watchdog dog;
     ch04::Executor executor(ch04::Executor::Options{"test", false, false});
-    executor.block_on(make_fiber_task([] { throw std::runtime_error("inside the fiber"); }, kStack));
+    executor.block_on(
+        make_fiber_task([] { throw std::runtime_error("inside the fiber"); }, kStack));
     CHECK(executor.failed_tasks() == 1);
     CHECK(executor.first_failure().find("inside the fiber") != std::string::npos);
 }

@@ -46,8 +46,8 @@ common::test::LoadOutcome run_fibers(const common::Endpoint& server,
                                      std::chrono::milliseconds deadline) {
     const common::test::Watchdog dog;
     common::LoadTally tally;
-    const ch05::fibers::LoadRun run = ch05::fibers::run_load(
-        server, common::test::kLoadRequests, 10, kStack, deadline, tally);
+    const ch05::fibers::LoadRun run =
+        ch05::fibers::run_load(server, common::test::kLoadRequests, 10, kStack, deadline, tally);
     return {common::test::kLoadRequests, tally.ok(), tally.failed(), tally.first_failure(),
             static_cast<long>(run.elapsed.count())};
 }

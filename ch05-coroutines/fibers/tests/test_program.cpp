@@ -55,8 +55,7 @@ TEST_CASE("load mode prints one summary line with the stack size") {
 }
 
 TEST_CASE("running off the end of a fiber's stack is one clear error line and exit status 1") {
-    const common::test::ChildRun run =
-        run_program({"--stack-kib", "16", "--overflow-kib", "64"});
+    const common::test::ChildRun run = run_program({"--stack-kib", "16", "--overflow-kib", "64"});
     INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
     CHECK(run.status == 1);
     CHECK_FALSE(run.killed);
@@ -64,8 +63,7 @@ TEST_CASE("running off the end of a fiber's stack is one clear error line and ex
 }
 
 TEST_CASE("recursion that fits the stack runs normally") {
-    const common::test::ChildRun run =
-        run_program({"--stack-kib", "64", "--overflow-kib", "8"});
+    const common::test::ChildRun run = run_program({"--stack-kib", "64", "--overflow-kib", "8"});
     INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
     CHECK(run.status == 0);
     CHECK(run.err.empty());
