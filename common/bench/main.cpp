@@ -50,6 +50,7 @@ const std::vector<RowProgram> kRows = {
     {"ch03", "ch03-leaf-futures/ch03-leaf-futures"},
     {"ch04", "ch04-executor/ch04-executor"},
     {"ch05", "ch05-coroutines/ch05-coroutines"},
+    {"fibers", "ch05-coroutines/ch05-fibers"}, // ch05-coroutines/fibers: stackful coroutines
     {"asio", "common/bench/asio_client"},
 };
 
