@@ -26,7 +26,7 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kStack = 64 * 1024;
 
-TEST_CASE("http_get inside a fiber returns the body; five fibers wait at the same time") {
+TEST_CASE("http_get inside a fiber returns the body, and five fibers wait at the same time") {
     const common::test::Watchdog dog;
     const common::DelayServer server;
     ch04::Reactor reactor;
