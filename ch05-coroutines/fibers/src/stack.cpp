@@ -66,6 +66,10 @@ namespace {
 // plain pointer in thread-local storage: no constructor, nothing to lock.
 thread_local const Stack* running_stack = nullptr;
 
+// The SIGSEGV action in place before ours (the default, or a sanitizer's reporter): a fault that is
+// not a fiber's overflow goes back to it.
+struct sigaction previous_action {};
+
 // One alternate signal stack per thread, made on first use and kept until the thread ends.
 struct AltStack {
     AltStack() {
@@ -120,12 +124,10 @@ void on_fault(int signal, siginfo_t* info, void*) {
         [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, line, at);
         _exit(1);
     }
-    // Not ours: an ordinary crash. Put the default action back and return; the faulting
-    // instruction runs again and the process dies of the signal as it would have without us.
-    struct sigaction fallback {};
-    fallback.sa_handler = SIG_DFL;
-    sigemptyset(&fallback.sa_mask);
-    sigaction(signal, &fallback, nullptr);
+    // Not ours: an ordinary crash. Put the previous action back and return; the faulting
+    // instruction runs again and the process dies of the signal (or a sanitizer reports it) as it
+    // would have without us.
+    sigaction(signal, &previous_action, nullptr);
 }
 
 void install_handler_once() {
@@ -135,7 +137,7 @@ void install_handler_once() {
         action.sa_sigaction = on_fault;
         action.sa_flags = SA_SIGINFO | SA_ONSTACK; // SA_ONSTACK: run on the alternate stack
         sigemptyset(&action.sa_mask);
-        sigaction(SIGSEGV, &action, nullptr);
+        sigaction(SIGSEGV, &action, &previous_action);
     });
 }
 
