@@ -54,6 +54,7 @@ const std::vector<RowProgram> kRows = {
     // completion").
     {"uring", "ch04-executor/ch04-executor", {"--reactor", "uring"}},
     {"ch05", "ch05-coroutines/ch05-coroutines"},
+    {"fibers", "ch05-coroutines/ch05-fibers"}, // ch05-coroutines/fibers: stackful coroutines
     {"asio", "common/bench/asio_client"},
 };
 

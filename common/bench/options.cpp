@@ -20,7 +20,7 @@ of medians.
   --runs N            runs of each row and size (default 5); the tables show medians
   --requests LIST     workloads: comma-separated request counts (default 100,1000,10000)
   --delay-ms D        the delay each request asks for (default 1000)
-  --rows LIST         rows to run (default ch01,ch02,ch03,ch04,uring,ch05,asio: those
+  --rows LIST         rows to run (default ch01,ch02,ch03,ch04,uring,ch05,fibers,asio: those
                       built; uring is ch04-executor --reactor uring)
   --all               also run the sizes the table marks as not sensible
   --timeout-s S       kill a run after S seconds and record it as failed (default 60)
@@ -80,7 +80,7 @@ std::vector<std::string> split(std::string_view text) {
 }
 
 bool known_row(const std::string& row) {
-    for (const char* r : {"ch01", "ch02", "ch03", "ch04", "uring", "ch05", "asio"}) {
+    for (const char* r : {"ch01", "ch02", "ch03", "ch04", "uring", "ch05", "fibers", "asio"}) {
         if (row == r) {
             return true;
         }
@@ -150,7 +150,7 @@ DriverOptions parse_command_line(const std::vector<std::string_view>& args,
             for (const std::string& row : o.rows) {
                 if (!known_row(row)) {
                     throw common::UsageError("--rows: unknown row '" + row +
-                                             "' (ch01..ch05, uring, asio)");
+                                             "' (ch01..ch05, uring, fibers, asio)");
                 }
             }
             if (o.rows.empty()) {

@@ -18,7 +18,8 @@ struct DriverOptions {
     bool requests_given = false;
     long delay_ms = 1000;
     bool delay_given = false;
-    std::vector<std::string> rows = {"ch01", "ch02", "ch03", "ch04", "uring", "ch05", "asio"};
+    std::vector<std::string> rows = {"ch01",  "ch02", "ch03",   "ch04",
+                                     "uring", "ch05", "fibers", "asio"};
     bool rows_given = false;
     bool all = false;
     long timeout_s = 60;

@@ -138,6 +138,8 @@ std::string row_label(std::string_view row) {
         return "ch04 io_uring";
     if (row == "ch05")
         return "ch05 coroutines";
+    if (row == "fibers")
+        return "ch05 fibers";
     if (row == "asio")
         return "asio (reference)";
     return std::string(row);

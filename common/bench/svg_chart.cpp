@@ -36,6 +36,8 @@ Style style_of(const std::string& row) {
         return {"#2ca02c", "5 3"}; // ch04's colour, dashed: the same executors on another reactor
     if (row == "ch05")
         return {"#9467bd", ""};
+    if (row == "fibers")
+        return {"#9467bd", "8 3"}; // ch05's colour, dashed: the other ch05 model
     if (row == "asio")
         return {"#555555", "6 4"};
     return {"#8c564b", "2 3"};

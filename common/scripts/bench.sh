@@ -36,6 +36,8 @@ for dir in "$root"/ch[0-9][0-9]-*/; do
         targets+=("$name")
     fi
 done
+# ch05-coroutines builds a second program, ch05-fibers (ch05-coroutines/fibers), the `fibers` row.
+targets+=(ch05-fibers)
 cmake --build "$build" --target "${targets[@]}"
 
 exec "$build/common/bench/bench" "$@"

@@ -120,8 +120,11 @@ def parse_catalogue(path):
 
 def load_catalogues():
     slips = []
-    for catalogue in sorted(ROOT.glob("ch0*/slips.txt")):
-        chapter_dir = catalogue.parent.name
+    # A chapter's sub-folder may keep its own catalogue (ch05-coroutines/fibers/slips.txt); its
+    # `file:` paths are relative to the chapter folder all the same.
+    catalogues = sorted(ROOT.glob("ch0*/slips.txt")) + sorted(ROOT.glob("ch0*/*/slips.txt"))
+    for catalogue in catalogues:
+        chapter_dir = catalogue.relative_to(ROOT).parts[0]
         label = chapter_dir[:4]
         for s in parse_catalogue(catalogue):
             s["chapter_dir"] = chapter_dir
