@@ -262,6 +262,7 @@ TEST_CASE("ch04-pinning --part 2 (c-coroutines-problem): without ASan the wrong 
 }
 
 TEST_CASE("ch04-pinning --part 3 (d-pin) prints the four forms, exit 0") {
+    const test::DescriptorCheck descriptors;
     const Run run = run_pinning({"--part", "3"});
     INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
     CHECK(run.status == 0);
@@ -290,6 +291,7 @@ TEST_CASE("ch04-pinning --part 4 (e-coroutines-pin) polls once before spawning, 
 }
 
 TEST_CASE("ch04-pinning with no arguments runs the four parts in the book's order") {
+    const test::DescriptorCheck descriptors;
     const Run run = run_pinning({"--scale", "20"});
     INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
     std::vector<std::string> headings;
