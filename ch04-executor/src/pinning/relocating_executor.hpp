@@ -78,8 +78,9 @@ public:
         // From here on `future` is nobody's: the task is the future. In Rust its bytes stay in
         // block_on's frame, unused, and so they do here: a moved-from C++ object stays alive until
         // its scope ends, so a stale write into it is well defined and lands in the wrong object
-        // (the wrong output below). Under AddressSanitizer we also declare the abandoned object
-        // off-limits, so the first access through a stale pointer is reported where it happens.
+        // (the wrong output of `ch04-pinning --part 2`). Under AddressSanitizer we also declare the
+        // abandoned object off-limits, so the first access through a stale pointer is reported
+        // where it happens.
         const Poisoned abandoned(&future, sizeof future);
         run();
     }
