@@ -1,8 +1,10 @@
-// The ch03-leaf-futures program: the demos of the book's ch07/a-coroutine and ch08/a-runtime on
-// this chapter's futures, in three parts (busy polling, block_on, sequential versus join_all). Load
-// mode (join_all over N HttpGetFutures under block_on) lives in load.cpp; main only prints its
-// summary line.
+// The ch03-leaf-futures program: the demos of the book's ch07/a-coroutine, ch07/b-async-await and
+// ch08/a-runtime on this chapter's futures, in three parts (busy polling, block_on, then five
+// requests one after another in one coroutine versus all at once under join_all). Load mode
+// (join_all over N HttpGetFutures under block_on) lives in load.cpp; main only prints its summary
+// line.
 #include "coroutine.hpp"
+#include "five_waits.hpp"
 #include "future.hpp"
 #include "http_get_future.hpp"
 #include "join_all.hpp"
@@ -94,7 +96,7 @@ void block_on_main(const common::Endpoint& server, const common::Options& opts) 
                     " wakes from epoll_wait)");
 }
 
-// ---- part 3: several requests, one after another and then all at once ------------------------
+// ---- part 3: five requests one after another (ch07/b-async-await), then all at once ----------
 void sequential_versus_join_all(const common::Endpoint& server, const common::Options& opts) {
     // Decreasing delays, as in ch02: the last request is answered first.
     const long delays[] = {500, 400, 300, 200, 100};
@@ -104,17 +106,16 @@ void sequential_versus_join_all(const common::Endpoint& server, const common::Op
     }
 
     common::println("");
-    common::println("== 3a. Five requests one after another: block_on each in turn ==");
+    common::println("== 3a. Five requests one after another: one coroutine with five waits "
+                    "(the book's ch07/b-async-await) ==");
     {
         ch03::Runtime runtime;
         ch03::Http http(runtime.registry(), server);
+        ch03::FiveWaits coroutine({paths[0], paths[1], paths[2], paths[3], paths[4]}, getter(http));
         const auto start = Clock::now();
-        for (const std::string& path : paths) {
-            const auto future = http.get(path);
-            common::println(runtime.block_on(*future, Clock::now() + opts.deadline(500)));
-        }
+        runtime.block_on(coroutine, start + opts.deadline(500 + 400 + 300 + 200 + 100));
         common::println("ELAPSED TIME: " + elapsed_since(start) +
-                        " (the sum of the delays: each request waits for the one before)");
+                        " (the sum of the delays: each wait starts after the one before)");
     }
 
     common::println("");

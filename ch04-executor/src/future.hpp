@@ -51,7 +51,7 @@ private:
 // that refers to another (a pointer to a buffer it is filling, as in ch09/b-coroutines-references)
 // is a pointer into the object. Moving the object copies that pointer, which still aims at the old
 // place — exactly what ch09/c-coroutines-problem does when block_on polls a future on its stack
-// and then moves it into a Box. pinning.hpp shows the bug in C++.
+// and then moves it into a Box. src/pinning/ shows the bug in C++ (ch04-pinning --part 2).
 //
 // The registrations are not the reason: the reactor knows a future's socket and timer by ids, and
 // the executor knows a task by an id, so nothing outside holds a future's address. Nor is a move

@@ -1,6 +1,7 @@
-// ch04-executor: the book's reactor-executor demo (ch. 8), its multi-threaded variant, and a load
-// mode that runs N request tasks over one or more executors sharing one reactor (load.cpp). The
-// top of the stack: it uses every other file of this chapter.
+// ch04-executor: the book's reactor-executor demos of book ch. 8 (b-reactor-executor,
+// c-reactor-executor and d-multiple-threads share one runtime and differ only in their main), and a
+// load mode that runs N request tasks over one or more executors sharing one reactor (load.cpp).
+// The top of the stack: it uses every other file of this chapter.
 #include "executor.hpp"
 #include "http_get_future.hpp"
 #include "load.hpp"
@@ -24,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -34,7 +36,74 @@ namespace {
 
 using namespace ch04;
 
-// ---- the demo: the book's `request(i)` and `async_main()` coroutines, written by hand --------
+// ---- part 1 (ch08/b-reactor-executor): two requests in a row in one coroutine ----------------
+
+// Stands for:
+//     coroutine fn async_main() {
+//         println!("Program starting");
+//         let txt = Http::get("/600/HelloAsyncAwait").wait;   // wait point 1
+//         println!("{txt}");
+//         let txt = Http::get("/400/HelloAsyncAwait").wait;   // wait point 2
+//         println!("{txt}");
+//     }
+// ch03's Coroutine with a waker: each wait hands the waker down to the request it waits for, and
+// the executor polls this task again only when the reactor wakes it.
+class SequentialMain final : public Future<void> {
+public:
+    SequentialMain(Reactor& reactor, const common::Endpoint& server, long scale,
+                   std::chrono::milliseconds deadline)
+        : reactor_(reactor), server_(server), scale_(scale), deadline_(deadline) {}
+
+    PollState<void> poll(const Waker& waker) override {
+        for (;;) {
+            switch (state_) {
+            case State::Start:
+                common::println("Program starting");
+                start_get(600, State::Wait1);
+                break; // on to Wait1 in this same poll
+            case State::Wait1:
+            case State::Wait2: {
+                PollState<std::string> txt = waiting_for_->poll(waker);
+                if (!txt.is_ready()) {
+                    return PollState<void>::not_ready(); // suspended; the waker brings us back
+                }
+                common::println(txt.take());
+                if (state_ == State::Wait1) {
+                    start_get(400, State::Wait2);
+                    break;
+                }
+                waiting_for_.reset();
+                state_ = State::Resolved;
+                return PollState<void>::ready();
+            }
+            case State::Resolved:
+                throw std::logic_error("SequentialMain polled after completion");
+            }
+        }
+    }
+
+private:
+    enum class State { Start, Wait1, Wait2, Resolved };
+
+    // Http::get(path) for the next wait, bounded by the run's deadline (a timer of this runtime).
+    void start_get(long delay_ms, State next) {
+        waiting_for_ = std::make_unique<Timeout<std::string>>(
+            reactor_,
+            std::make_unique<HttpGetFuture>(
+                reactor_, server_, common::delay_path(delay_ms / scale_, "HelloAsyncAwait")),
+            deadline_, "request");
+        state_ = next;
+    }
+
+    Reactor& reactor_;
+    const common::Endpoint& server_;
+    long scale_;
+    std::chrono::milliseconds deadline_;
+    State state_ = State::Start;
+    std::unique_ptr<Future<std::string>> waiting_for_; // the request of Wait1 or Wait2
+};
+
+// ---- part 2 (ch08/c-reactor-executor): the book's `request(i)` and `async_main()` ------------
 
 // Stands for:
 //     coroutine fn request(i) {
@@ -126,6 +195,14 @@ struct DemoOutcome {
     std::string first_failure;
 };
 
+// Runs part 1: one executor, one task that waits twice.
+DemoOutcome run_sequential_main(Reactor& reactor, const common::Endpoint& server, long scale,
+                                std::chrono::milliseconds deadline) {
+    Executor executor(Executor::Options{.name = "main", .verbose = true, .report_failures = false});
+    executor.block_on(make_task<SequentialMain>(reactor, server, scale, deadline));
+    return DemoOutcome{executor.failed_tasks(), executor.first_failure()};
+}
+
 // Runs one executor's demo: async_main and the five requests it spawns. Failures are not printed
 // per task: the demo ends with one `error:` line naming the first cause (see run_demo).
 template <class AnyReactor>
@@ -173,14 +250,21 @@ int run_demo(const common::Options& opts) {
     // executor below, and every executor is gone (its thread joined) before the reactor stops.
     AnyReactor reactor;
 
-    common::println("== Part 1: one executor, five tasks (book ch. 8, c-reactor-executor) ==");
+    common::println(
+        "== Part 1: one task, two requests in a row (book ch. 8, b-reactor-executor) ==");
     DemoFailures first_part;
-    first_part.add(run_async_main(reactor, target.endpoint(), scale, deadline, "main"));
+    first_part.add(run_sequential_main(reactor, target.endpoint(), scale, deadline));
     first_part.throw_if_any();
+
+    common::println("");
+    common::println("== Part 2: one executor, five tasks (book ch. 8, c-reactor-executor) ==");
+    DemoFailures second_part;
+    second_part.add(run_async_main(reactor, target.endpoint(), scale, deadline, "main"));
+    second_part.throw_if_any();
 
     const std::size_t executors = executor_count(opts, 3);
     common::println("");
-    common::println("== Part 2: " + std::to_string(executors) + " executors (main + " +
+    common::println("== Part 3: " + std::to_string(executors) + " executors (main + " +
                     std::to_string(executors - 1) +
                     " threads), one shared reactor (book ch. 8, d-multiple-threads) ==");
     DemoFailures failures;
@@ -234,7 +318,8 @@ int run_load_mode(const common::Options& opts, ch02::ReactorKind reactor) {
 }
 
 const common::ExtraFlag kFlags[] = {
-    {"--scale", "demo: divide the book's delays (0..4000 ms) by N", 1, 1, 1000},
+    {"--scale", "demo: divide the book's delays (600 and 400 ms, then 0..4000 ms) by N", 1, 1,
+     1000},
     {"--executors", "executors, one per thread, main included (0: demo 3, load 1)", 0, 0, 64},
 };
 

@@ -3,11 +3,12 @@
 // operations the kernel performs for us; the future only submits the next one and, when polled,
 // looks whether the current one has completed.
 //
-// The pinning rule of chapter 4, in its strongest form. An epoll future must not move while the
-// reactor holds its id (pinning.hpp). Here the *kernel* holds the address of this request's
-// buffer, and no destructor can take that back: so the buffer is not a member of the future at all
-// but lives in an Operation that the reactor co-owns until the completion arrives. Dropping the
-// future mid-recv cancels the recv; the buffer outlives the future until the kernel is done.
+// ch04's pinning rule, in a stronger form. A polled future must not move because it may point
+// into itself (book ch. 9; src/pinning/); the epoll reactor itself only keeps ids. Here the
+// *kernel* holds the address of this request's buffer, and no destructor can take that back: so
+// the buffer is not a member of the future at all but lives in an Operation that the reactor
+// co-owns until the completion arrives. Dropping the future mid-recv cancels the recv; the buffer
+// outlives the future until the kernel is done.
 #pragma once
 
 #include "future.hpp"
