@@ -113,11 +113,17 @@ TEST_CASE("ch05-rust-futures-bonus against a refused port prints the connect err
 TEST_CASE("ch05-rust-futures-experiments: asio awaited as it is is refused, through the bridge it "
           "completes with our Waker") {
     const auto baseline = common::test::open_descriptor_count();
-    // A deadline well below the default, so a bridge that never wakes fails in seconds.
+    // The answers take 1.1 s in all. A bridge that stores the answer but never wakes the task is
+    // still polled once the 5 s deadline's timer wakes it (with_timeout polls the GET before its
+    // timer, so it then finds the answer): 5 s per GET in a row, 15 s at least. The bound between
+    // the two is generous for a busy machine and still catches that.
+    const auto started = std::chrono::steady_clock::now();
     const auto run = common::test::run_child(CH05_RUST_FUTURES_EXPERIMENTS_PATH,
                                              {"--timeout-ms", "5000"}, std::chrono::seconds(30));
+    const auto elapsed = std::chrono::steady_clock::now() - started;
     INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
     CHECK(run.status == 0);
+    CHECK(elapsed < std::chrono::seconds(10));
     CHECK(run.err.empty());
     const Lines lines = lines_of(run.out);
     CHECK(count_lines(lines, "refused: ch05: a coroutine suspended without arranging a wake-up "
