@@ -5,8 +5,10 @@
 #include "demo_handler.hpp"
 #include "load_client.hpp"
 #include "poll.hpp"
+#include "syscalls.hpp"
 
 #include <common/cli.hpp>
+#include <common/example_flag.hpp>
 #include <common/http.hpp>
 #include <common/load.hpp>
 #include <common/net.hpp>
@@ -30,7 +32,8 @@ const common::ExtraFlag kFlags[] = {
 
 const common::ProgramInfo kInfo{
     "ch02-epoll-reactor",
-    "many sockets, one thread, one epoll event queue (book chapters 3-4, a-epoll)",
+    "many sockets, one thread, one epoll event queue (book chapters 3-4, a-epoll);\n"
+    "  --example syscalls runs book ch. 3's examples instead: one write, three layers",
     kFlags,
 };
 
@@ -112,9 +115,17 @@ int run_load(const common::Options& opts) {
     return common::finish_load(summary, tally);
 }
 
+// Book ch. 3's side examples, reached by `--example NAME` instead of the demo.
+const common::Example kExamples[] = {
+    {"syscalls", ch02::run_syscalls_example}, // syscalls.hpp: raw, libc, C++
+};
+
 } // namespace
 
 int main(int argc, char** argv) {
+    if (const auto status = common::run_example(argc, argv, kExamples)) {
+        return *status;
+    }
     return common::run_program(argc, argv, kInfo, [](const common::Options& opts) {
         return opts.load ? run_load(opts) : run_demo(opts);
     });
