@@ -216,14 +216,12 @@ int run_load_mode(const common::Options& opts) {
     return common::finish_load(summary, tally);
 }
 
-// ---- --example dereference: book ch. 1, ch01/a-assembly-dereference
-// ------------------------------
+// ---- --example dereference (book ch. 1, ch01/a-assembly-dereference) ---------------------------
 
 // The book's main: a number on the stack, a pointer to it, and the pointer read back by hand.
 int run_dereference_example() {
-    common::println(
-        "=== Book ch. 1, ch01/a-assembly-dereference: a pointer read by one instruction "
-        "===");
+    common::println("=== Book ch. 1, ch01/a-assembly-dereference: a pointer read by one "
+                    "instruction ===");
     const std::size_t t = 100;
     const std::size_t* t_ptr = &t;
     char address[32];
