@@ -2,6 +2,7 @@
 // cost, and load mode. Reads top to bottom in the order the program prints.
 #include "program.hpp"
 
+#include "dereference.hpp"
 #include "load.hpp"
 #include "os_threads_demo.hpp"
 #include "request_runners.hpp"
@@ -9,6 +10,7 @@
 #include "thread_cost.hpp"
 
 #include <common/cli.hpp>
+#include <common/example_flag.hpp>
 #include <common/print.hpp>
 #include <common/resources.hpp>
 #include <common/server_target.hpp>
@@ -30,7 +32,8 @@ const std::vector<common::ExtraFlag> kExtraFlags = {
 
 const common::ProgramInfo kProgram = {
     "ch01-threads",
-    "blocking sockets, sequentially and with one OS thread per request (book chapters 1-2)",
+    "blocking sockets, sequentially and with one OS thread per request (book chapters 1-2);\n"
+    "  --example dereference runs book ch. 1's example instead: a pointer read in assembly",
     kExtraFlags,
 };
 
@@ -213,9 +216,34 @@ int run_load_mode(const common::Options& opts) {
     return common::finish_load(summary, tally);
 }
 
+// ---- --example dereference (book ch. 1, ch01/a-assembly-dereference) ---------------------------
+
+// The book's main: a number on the stack, a pointer to it, and the pointer read back by hand.
+int run_dereference_example() {
+    common::println("=== Book ch. 1, ch01/a-assembly-dereference: a pointer read by one "
+                    "instruction ===");
+    const std::size_t t = 100;
+    const std::size_t* t_ptr = &t;
+    char address[32];
+    std::snprintf(address, sizeof address, "%p", static_cast<const void*>(t_ptr));
+    common::println("t = 100 is stored at " + std::string(address) +
+                    "; dereference(t_ptr) loads it with one " +
+                    std::string(dereference_instruction()) + " instruction:");
+    const std::size_t x = dereference(t_ptr);
+    common::println(std::to_string(x));
+    return 0;
+}
+
+const common::Example kExamples[] = {
+    {"dereference", run_dereference_example},
+};
+
 } // namespace
 
 int program_main(int argc, const char* const* argv) {
+    if (const auto status = common::run_example(argc, argv, kExamples)) {
+        return *status; // `--example dereference`: the book's ch. 1 example instead of the demo
+    }
     return common::run_program(argc, argv, kProgram, [](const common::Options& opts) {
         return opts.load ? run_load_mode(opts) : run_demo(opts);
     });

@@ -1,6 +1,7 @@
 // The ch01-threads program as a function: the demo (the book's OS-thread program, then five
-// requests sequentially and with one thread each) and load mode. main.cpp only calls it; the tests
-// call it too, to check the command-line and output contract without starting a process.
+// requests sequentially and with one thread each), load mode, and `--example dereference` (book
+// ch. 1's example, dereference.hpp). main.cpp only calls it; the tests call it too, to check the
+// command-line and output contract without starting a process.
 #pragma once
 
 namespace ch01 {

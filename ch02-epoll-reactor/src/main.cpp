@@ -7,8 +7,10 @@
 #include "poll.hpp"
 #include "reactor_flag.hpp"
 #include "ring_demo.hpp"
+#include "syscalls.hpp"
 
 #include <common/cli.hpp>
+#include <common/example_flag.hpp>
 #include <common/http.hpp>
 #include <common/load.hpp>
 #include <common/net.hpp>
@@ -33,7 +35,8 @@ const common::ExtraFlag kFlags[] = {
 const common::ProgramInfo kInfo{
     "ch02-epoll-reactor",
     "many sockets, one thread, one epoll event queue (book chapters 3-4, a-epoll);\n"
-    "  --reactor uring runs the demo on an io_uring completion queue instead",
+    "  --reactor uring runs the demo on an io_uring completion queue instead;\n"
+    "  --example syscalls runs book ch. 3's examples instead: one write, three layers",
     kFlags,
 };
 
@@ -123,9 +126,17 @@ int run_uring_demo(const common::Options& opts) {
     return 0;
 }
 
+// Book ch. 3's side examples, reached by `--example NAME` instead of the demo.
+const common::Example kExamples[] = {
+    {"syscalls", ch02::run_syscalls_example}, // syscalls.hpp: raw, libc, C++
+};
+
 } // namespace
 
 int main(int argc, char** argv) {
+    if (const auto status = common::run_example(argc, argv, kExamples)) {
+        return *status;
+    }
     ch02::ReactorChoice choice;
     try {
         choice = ch02::take_reactor_flag(argc, argv);
