@@ -13,7 +13,6 @@
 #include <stdexcept>
 #include <system_error>
 
-
 namespace ch03::exercise {
 
 ConnectingHttpGet::ConnectingHttpGet(ch02::Registry registry, common::Endpoint server,

@@ -51,7 +51,8 @@ RunReport fetch_with_pool(const common::Endpoint& server, std::span<const Reques
             }
             std::lock_guard lock(mutex);
             --busy;
-            answer.after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+            answer.after =
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
             report.answers.push_back(std::move(answer));
         }
     };

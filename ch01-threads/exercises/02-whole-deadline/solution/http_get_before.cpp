@@ -34,7 +34,8 @@ std::string http_get_before(const common::Endpoint& server, std::string_view pat
     for (;;) {
         pollfd waiting{.fd = socket.get(), .events = POLLIN, .revents = 0};
         const auto rest = left();
-        const int ready = rest.count() == 0 ? 0 : ::poll(&waiting, 1, static_cast<int>(rest.count()));
+        const int ready =
+            rest.count() == 0 ? 0 : ::poll(&waiting, 1, static_cast<int>(rest.count()));
         if (ready < 0) {
             if (errno == EINTR) {
                 continue; // the next round recomputes what is left

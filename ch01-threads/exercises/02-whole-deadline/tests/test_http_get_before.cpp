@@ -35,10 +35,12 @@ public:
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) ==
+                0);
         REQUIRE(::listen(listener_.get(), 4) == 0);
         socklen_t length = sizeof address;
-        REQUIRE(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        REQUIRE(::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) ==
+                0);
         port_ = ntohs(address.sin_port);
         thread_ = std::thread([this] { run(); });
     }

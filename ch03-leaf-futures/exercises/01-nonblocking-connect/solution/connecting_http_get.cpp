@@ -53,7 +53,8 @@ void ConnectingHttpGet::start_connect() {
     if (!stream_) {
         common::throw_errno("socket");
     }
-    if (::connect(stream_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
+    if (::connect(stream_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) ==
+        0) {
         send_request(); // loopback can complete at once
         return;
     }

@@ -35,9 +35,9 @@ public:
 private:
     enum class Stage { NotStarted, Connecting, Reading, Finished };
 
-    void start_connect();   // NotStarted -> Connecting (or straight to Reading)
-    bool connect_done();    // Connecting -> Reading once writable; false while still connecting
-    void send_request();    // the request, then interest in readability
+    void start_connect(); // NotStarted -> Connecting (or straight to Reading)
+    bool connect_done();  // Connecting -> Reading once writable; false while still connecting
+    void send_request();  // the request, then interest in readability
     PollState<std::string> read();
     void finish() noexcept; // close the socket
 

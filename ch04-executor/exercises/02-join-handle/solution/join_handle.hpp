@@ -30,12 +30,12 @@ namespace detail {
 template <class T>
 struct JoinState {
     std::mutex mutex;
-    std::optional<T> value;        // the task's result, until the handle takes it
-    std::exception_ptr error;      // or what it threw
-    bool cancelled = false;        // cancel() was called
-    bool finished = false;         // the task has ended (value, error or cancelled)
-    std::optional<Waker> joiner;   // the task polling the handle, to wake when finished
-    std::optional<Waker> task;     // the task itself, to wake when cancelled
+    std::optional<T> value;      // the task's result, until the handle takes it
+    std::exception_ptr error;    // or what it threw
+    bool cancelled = false;      // cancel() was called
+    bool finished = false;       // the task has ended (value, error or cancelled)
+    std::optional<Waker> joiner; // the task polling the handle, to wake when finished
+    std::optional<Waker> task;   // the task itself, to wake when cancelled
 };
 
 // The task the executor holds: polls the spawned future until it is ready (or cancelled), stores

@@ -179,8 +179,8 @@ TEST_CASE("cancel destroys the task's future, deregisters its socket, and the aw
         CHECK(took >= 100ms);
         CHECK(took < 2000ms); // not the 5 s the request would have taken
         CHECK(Counted::constructed() == 1);
-        CHECK(Counted::alive() == 0);          // the future was destroyed exactly once
-        CHECK(reactor.registrations() == 0);   // its socket (and the timer) are gone
+        CHECK(Counted::alive() == 0);        // the future was destroyed exactly once
+        CHECK(reactor.registrations() == 0); // its socket (and the timer) are gone
         CHECK(executor.pending_tasks() == 0);
     }
     CHECK(common::test::open_descriptor_count() == baseline);

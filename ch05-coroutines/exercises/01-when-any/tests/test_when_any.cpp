@@ -91,7 +91,8 @@ TEST_CASE("the first of three requests wins and the losers are destroyed before 
     CHECK(common::test::open_descriptor_count() == baseline);
 }
 
-TEST_CASE("a task that fails first ends the race with its exception, and the others are destroyed") {
+TEST_CASE(
+    "a task that fails first ends the race with its exception, and the others are destroyed") {
     common::test::Watchdog watchdog;
     Counted::reset();
     common::DelayServer server;

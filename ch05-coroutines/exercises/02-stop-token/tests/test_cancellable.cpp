@@ -69,7 +69,7 @@ TEST_CASE("a stop requested by another task ends a waiting http_get with Cancell
         CHECK(seen.other_error == "");
         CHECK(seen.body == "");
         CHECK(took >= 100ms);
-        CHECK(took < 1500ms); // not the 3 s of the request
+        CHECK(took < 1500ms);                 // not the 3 s of the request
         CHECK(seen.registrations_after == 0); // the socket is deregistered
     }
     CHECK(common::test::open_descriptor_count() == baseline);
