@@ -8,7 +8,9 @@ namespace ch04::exercise {
 
 PollState<void> YieldNow::poll(const Waker& waker) {
     (void)waker;
-    // TODO: the first poll wakes the task and returns not ready; the second is ready.
+    (void)yielded_;
+    // TODO: the first poll wakes the task and returns not ready; the second is ready (yielded_
+    // remembers which poll this is).
     return PollState<void>::ready();
 }
 
