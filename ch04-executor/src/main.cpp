@@ -27,6 +27,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -38,6 +39,20 @@ using namespace ch04;
 
 // ---- part 1 (ch08/b-reactor-executor): two requests in a row in one coroutine ----------------
 
+// Which leaf futures go with which reactor.
+template <class AnyReactor>
+struct Leaves;
+template <>
+struct Leaves<Reactor> {
+    using Get = HttpGetFuture;
+    using Timer = Sleep;
+};
+template <>
+struct Leaves<UringReactor> {
+    using Get = UringHttpGetFuture;
+    using Timer = UringSleep;
+};
+
 // Stands for:
 //     coroutine fn async_main() {
 //         println!("Program starting");
@@ -48,11 +63,12 @@ using namespace ch04;
 //     }
 // ch03's Coroutine with a waker: each wait hands the waker down to the request it waits for, and
 // the executor polls this task again only when the reactor wakes it.
+template <class AnyReactor>
 class SequentialMain final : public Future<void> {
 public:
-    SequentialMain(Reactor& reactor, const common::Endpoint& server, long scale,
+    SequentialMain(AnyReactor& reactor, const common::Endpoint& server, long scale,
                    std::chrono::milliseconds deadline)
-        : reactor_(reactor), server_(server), scale_(scale), deadline_(deadline) {}
+        : reactor_(reactor), server_(server), scale_(scale), timer_(reactor, deadline) {}
 
     PollState<void> poll(const Waker& waker) override {
         for (;;) {
@@ -65,6 +81,10 @@ public:
             case State::Wait2: {
                 PollState<std::string> txt = waiting_for_->poll(waker);
                 if (!txt.is_ready()) {
+                    // The run's deadline is a timer of this runtime, polled with the same waker.
+                    if (timer_.poll(waker).is_ready()) {
+                        throw TimedOut("request: timed out");
+                    }
                     return PollState<void>::not_ready(); // suspended; the waker brings us back
                 }
                 common::println(txt.take());
@@ -84,23 +104,23 @@ public:
 
 private:
     enum class State { Start, Wait1, Wait2, Resolved };
+    using Get = typename Leaves<AnyReactor>::Get;
+    using Timer = typename Leaves<AnyReactor>::Timer;
 
-    // Http::get(path) for the next wait, bounded by the run's deadline (a timer of this runtime).
+    // Http::get(path) for the next wait. A future cannot move, so it is built in place (emplace
+    // destroys the previous request first).
     void start_get(long delay_ms, State next) {
-        waiting_for_ = std::make_unique<Timeout<std::string>>(
-            reactor_,
-            std::make_unique<HttpGetFuture>(
-                reactor_, server_, common::delay_path(delay_ms / scale_, "HelloAsyncAwait")),
-            deadline_, "request");
+        waiting_for_.emplace(reactor_, server_,
+                             common::delay_path(delay_ms / scale_, "HelloAsyncAwait"));
         state_ = next;
     }
 
-    Reactor& reactor_;
+    AnyReactor& reactor_;
     const common::Endpoint& server_;
     long scale_;
-    std::chrono::milliseconds deadline_;
+    Timer timer_; // the run's deadline, for both waits
     State state_ = State::Start;
-    std::unique_ptr<Future<std::string>> waiting_for_; // the request of Wait1 or Wait2
+    std::optional<Get> waiting_for_; // the request of Wait1 or Wait2
 };
 
 // ---- part 2 (ch08/c-reactor-executor): the book's `request(i)` and `async_main()` ------------
@@ -136,20 +156,6 @@ public:
 private:
     Get get_;
     Timer timer_;
-};
-
-// Which leaf futures go with which reactor.
-template <class AnyReactor>
-struct Leaves;
-template <>
-struct Leaves<Reactor> {
-    using Get = HttpGetFuture;
-    using Timer = Sleep;
-};
-template <>
-struct Leaves<UringReactor> {
-    using Get = UringHttpGetFuture;
-    using Timer = UringSleep;
 };
 
 // Stands for:
@@ -196,10 +202,11 @@ struct DemoOutcome {
 };
 
 // Runs part 1: one executor, one task that waits twice.
-DemoOutcome run_sequential_main(Reactor& reactor, const common::Endpoint& server, long scale,
+template <class AnyReactor>
+DemoOutcome run_sequential_main(AnyReactor& reactor, const common::Endpoint& server, long scale,
                                 std::chrono::milliseconds deadline) {
     Executor executor(Executor::Options{.name = "main", .verbose = true, .report_failures = false});
-    executor.block_on(make_task<SequentialMain>(reactor, server, scale, deadline));
+    executor.block_on(make_task<SequentialMain<AnyReactor>>(reactor, server, scale, deadline));
     return DemoOutcome{executor.failed_tasks(), executor.first_failure()};
 }
 

@@ -20,7 +20,7 @@ common::test::ChildRun run_program(const std::vector<std::string>& args) {
 
 } // namespace
 
-TEST_CASE("uring program: the demo's two parts run on the ring, every request answered") {
+TEST_CASE("uring program: the demo's three parts run on the ring, every request answered") {
     if (ch02::test::skip_without_ring()) {
         return;
     }
@@ -30,12 +30,19 @@ TEST_CASE("uring program: the demo's two parts run on the ring, every request an
     CHECK(run.status == 0);
     CHECK(run.err.empty());
     const auto lines = common::test::lines_of(run.out);
-    const auto part2 = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
-        return l.starts_with("== Part 2");
-    });
+    const auto part_starting = [&](const char* heading) {
+        return std::find_if(lines.begin(), lines.end(),
+                            [&](const std::string& l) { return l.starts_with(heading); });
+    };
+    const auto part2 = part_starting("== Part 2");
+    const auto part3 = part_starting("== Part 3");
     REQUIRE(part2 != lines.end());
+    REQUIRE(part3 != lines.end());
+    // Part 1 (b-reactor-executor): two requests in a row, in order.
+    CHECK(std::count(lines.begin(), part2, std::string("HelloAsyncAwait")) == 2);
+    // Part 2 (c-reactor-executor): five requests, answers in order of their delays.
     std::vector<std::string> answers;
-    for (auto it = lines.begin(); it != part2; ++it) {
+    for (auto it = part2; it != part3; ++it) {
         if (it->starts_with("HelloWorld")) {
             answers.push_back(*it);
         }
