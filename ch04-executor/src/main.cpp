@@ -13,6 +13,7 @@
 #include <common/print.hpp>
 #include <common/resources.hpp>
 #include <common/server_target.hpp>
+#include <common/trace.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -146,6 +147,7 @@ int run_demo(const common::Options& opts) {
     // executor below, and every executor is gone (its thread joined) before the reactor stops.
     Reactor reactor;
 
+    common::trace::mark("Part 1: one executor"); // --trace: where each part begins
     common::println("== Part 1: one executor, five tasks (book ch. 8, c-reactor-executor) ==");
     DemoFailures first_part;
     first_part.add(run_async_main(reactor, target.endpoint(), scale, deadline, "main"));
@@ -153,6 +155,7 @@ int run_demo(const common::Options& opts) {
 
     const std::size_t executors = executor_count(opts, 3);
     common::println("");
+    common::trace::mark("Part 2: " + std::to_string(executors) + " executors");
     common::println("== Part 2: " + std::to_string(executors) + " executors (main + " +
                     std::to_string(executors - 1) +
                     " threads), one shared reactor (book ch. 8, d-multiple-threads) ==");

@@ -78,6 +78,19 @@ std::int64_t now_ns() {
     return since_epoch.count() - recorder().zero.load(std::memory_order_relaxed);
 }
 
+// Hooks sit between a system call and the code that reads its errno (epoll_wait's EINTR), and
+// recording may allocate, which may set errno: every recording path puts it back.
+class KeepErrno {
+public:
+    KeepErrno() : saved_(errno) {}
+    ~KeepErrno() { errno = saved_; }
+    KeepErrno(const KeepErrno&) = delete;
+    KeepErrno& operator=(const KeepErrno&) = delete;
+
+private:
+    int saved_;
+};
+
 thread_local ThreadLog* this_thread_log = nullptr;
 thread_local std::uint64_t this_thread_generation = 0;
 
@@ -203,6 +216,7 @@ void name_thread(std::string_view name) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     ThreadLog& l = log();
     std::lock_guard lock(l.mutex);
     l.name = name;
@@ -212,6 +226,7 @@ void begin() {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     log().open.push_back(OpenSpan{now_ns(), {}});
 }
 
@@ -219,6 +234,7 @@ void begin_poll(const void* queue, std::uint64_t id) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     ThreadLog& l = log();
     OpenSpan span{now_ns(), {}};
     {
@@ -236,6 +252,7 @@ void end_poll(const char* what, std::uint64_t id, bool ready) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     ThreadLog& l = log();
     OpenSpan span;
     if (!close(l, span)) {
@@ -263,6 +280,7 @@ void end_wait(int events) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     ThreadLog& l = log();
     OpenSpan span;
     if (!close(l, span)) {
@@ -280,6 +298,7 @@ void end(const char* name) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     ThreadLog& l = log();
     OpenSpan span;
     if (!close(l, span)) {
@@ -296,6 +315,7 @@ void wake(const void* queue, std::uint64_t id) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     ThreadLog& l = log();
     std::uint64_t flow = 0;
     {
@@ -318,6 +338,7 @@ void instant(const char* what, std::uint64_t id) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     record(log(), Event{.phase = 'i',
                         .ts = now_ns(),
                         .name = numbered(what, id),
@@ -329,6 +350,7 @@ void mark(std::string_view name) {
     if (!enabled()) {
         return;
     }
+    const KeepErrno keep_errno;
     record(log(), Event{.phase = 'i',
                         .scope = 'g',
                         .ts = now_ns(),

@@ -67,6 +67,9 @@ std::string fixed(double value) {
 
 std::string duration_text(double micros) {
     char buffer[32];
+    if (micros == 0) {
+        return "0";
+    }
     if (micros >= 1000) {
         std::snprintf(buffer, sizeof buffer, "%.1f ms", micros / 1000);
     } else {
@@ -278,7 +281,7 @@ std::string render_svg(const json::Value& trace, const SvgOptions& options) {
                 continue;
             }
             const double x = x_of(s.ts);
-            const double w = std::max(x_of(s.ts + s.dur) - x, wait ? 1.0 : 2.0);
+            const double w = std::max(x_of(s.ts + s.dur) - x, wait ? 1.0 : 3.0);
             const double inset = wait ? 0 : 6 + 5.0 * std::min(s.depth, 4);
             const double y = lane_top(s.tid) + inset;
             const double h = lane_height - 4 - 2 * inset;
@@ -374,7 +377,7 @@ std::string render_svg(const json::Value& trace, const SvgOptions& options) {
            "\" y=\"" + fixed(ly2) + "\">a part of the demo begins</text>\n";
     out += "<text x=\"" + fixed(left) + "\" y=\"" + fixed(ly2 + 26) +
            "\" fill=\"#757575\" font-size=\"10\">Hover a box for its name and duration. Boxes "
-           "shorter than a pixel are drawn two pixels wide.</text>\n";
+           "narrower than three pixels are drawn three pixels wide.</text>\n";
     out += "</svg>\n";
     return out;
 }

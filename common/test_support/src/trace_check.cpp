@@ -1,11 +1,15 @@
 // Implementation of trace_check.hpp.
 #include "common/test_support/trace_check.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 namespace common::test {
 namespace {
@@ -225,6 +229,103 @@ std::vector<std::string> xml_problems(std::string_view xml) {
         problems.push_back(std::to_string(roots) + " root elements");
     }
     return problems;
+}
+
+} // namespace common::test
+
+namespace common::test {
+
+std::vector<std::string> wake_before_poll_problems(const json::Value& trace, std::size_t& polls,
+                                                   std::size_t& caused) {
+    polls = 0;
+    caused = 0;
+    const std::vector<json::Value>& events = trace_events(trace);
+    std::vector<double> marks;
+    std::map<double, const json::Value*> starts; // arrow id -> its 's'
+    std::vector<const json::Value*> ends;        // every 'f'
+    std::vector<const json::Value*> wakes;       // "wake task <id>" instants
+    std::vector<const json::Value*> task_polls;  // "poll task <id>: ..." spans
+    for (const json::Value& e : events) {
+        const std::string& ph = e.str("ph");
+        const json::Value* category = e.find("cat");
+        if (ph == "i" && category != nullptr && category->string == "mark") {
+            marks.push_back(e.num("ts"));
+        } else if (ph == "i" && e.str("name").starts_with("wake task ")) {
+            wakes.push_back(&e);
+        } else if (ph == "s") {
+            starts[e.num("id")] = &e;
+        } else if (ph == "f") {
+            ends.push_back(&e);
+        } else if (ph == "X" && e.str("name").starts_with("poll task ")) {
+            task_polls.push_back(&e);
+        }
+    }
+    std::sort(task_polls.begin(), task_polls.end(), [](const json::Value* a, const json::Value* b) {
+        return a->num("ts") < b->num("ts");
+    });
+    const auto part_of = [&](double ts) {
+        return std::count_if(marks.begin(), marks.end(), [&](double m) { return m <= ts; });
+    };
+    std::map<std::tuple<double, double, long>, int> seen; // (tid, task id, part) -> polls so far
+    std::vector<std::string> problems;
+    for (const json::Value* poll : task_polls) {
+        ++polls;
+        const double tid = poll->num("tid");
+        const double id = poll->find("args")->num("id");
+        const double from = poll->num("ts");
+        const double to = from + poll->num("dur");
+        if (seen[{tid, id, part_of(from)}]++ == 0) {
+            continue; // a task's first poll needs no wake: spawn queued it
+        }
+        bool found = false;
+        for (const json::Value* end : ends) {
+            if (end->num("tid") != tid || end->num("ts") < from || end->num("ts") > to) {
+                continue;
+            }
+            const auto start = starts.find(end->num("id"));
+            if (start == starts.end() || start->second->num("ts") > from) {
+                continue;
+            }
+            const json::Value* s = start->second;
+            found = std::any_of(wakes.begin(), wakes.end(), [&](const json::Value* w) {
+                return w->num("tid") == s->num("tid") && w->num("ts") == s->num("ts") &&
+                       w->find("args")->num("id") == id;
+            });
+            if (found) {
+                break;
+            }
+        }
+        if (found) {
+            ++caused;
+        } else {
+            problems.push_back("'" + poll->str("name") + "' at " + std::to_string(from) +
+                               " us on thread " + std::to_string(tid) +
+                               " was not caused by a wake of its task");
+        }
+    }
+    return problems;
+}
+
+} // namespace common::test
+
+namespace common::test {
+
+json::Value run_traced(const std::string& program, std::vector<std::string> args, ChildRun& run) {
+    static int runs = 0;
+    const std::string path =
+        "/tmp/trace-" + std::to_string(::getpid()) + "-" + std::to_string(++runs) + ".json";
+    args.push_back("--trace");
+    args.push_back(path);
+    run = run_child(program, args);
+    std::string text;
+    try {
+        text = read_file(path);
+    } catch (...) {
+        std::remove(path.c_str());
+        throw;
+    }
+    std::remove(path.c_str());
+    return json::parse(text);
 }
 
 } // namespace common::test

@@ -5,6 +5,7 @@
 
 #include "common/json.hpp"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,5 +31,29 @@ const std::vector<json::Value>& trace_events(const json::Value& trace);
 
 // "reactor", "main", ... for the thread id `tid` of `trace` (empty when it has no name).
 std::string thread_name(const json::Value& trace, double tid);
+
+} // namespace common::test
+
+namespace common::test {
+
+// The causal rule of a runtime with wakers (ch04, ch05): every poll of a task after its first is
+// caused by a wake of that task. For each span named "poll task <id>: ...", grouped by thread, by
+// task id and by the part of the run it falls in (the marks split a run into parts, and each part
+// starts new executors whose task ids start again at 1), every poll but the first must hold the
+// end of an arrow that starts at an instant "wake task <id>" recorded no later than the poll.
+// Returns one line per poll that breaks the rule (empty when none does), and sets `polls` and
+// `caused` to how many polls it looked at and how many were caused by a wake.
+std::vector<std::string> wake_before_poll_problems(const json::Value& trace, std::size_t& polls,
+                                                   std::size_t& caused);
+
+} // namespace common::test
+
+#include "common/test_support/child_process.hpp"
+
+namespace common::test {
+
+// Runs `program` with `args` plus `--trace <a scratch file>`, keeps what it printed in `run`, and
+// returns the trace it wrote, parsed (the scratch file is removed). Throws when there is none.
+json::Value run_traced(const std::string& program, std::vector<std::string> args, ChildRun& run);
 
 } // namespace common::test
