@@ -282,9 +282,13 @@ std::string render_svg(const json::Value& trace, const SvgOptions& options) {
             }
             const double x = x_of(s.ts);
             const double w = std::max(x_of(s.ts + s.dur) - x, wait ? 1.0 : 3.0);
-            const double inset = wait ? 0 : 6 + 5.0 * std::min(s.depth, 4);
-            const double y = lane_top(s.tid) + inset;
-            const double h = lane_height - 4 - 2 * inset;
+            // Waits fill the lane; coroutine resumptions run inside a poll, so they get a thin
+            // band of their own under it; polls and other spans nest, each a little inside the
+            // one around it.
+            const bool resume = s.name.starts_with("resume");
+            const double inset = 3.0 * std::min(s.depth, 3);
+            const double y = lane_top(s.tid) + (wait ? 0 : resume ? 33 : 10 + inset);
+            const double h = wait ? lane_height - 4 : resume ? 5 : 20 - 2 * inset;
             out += "<rect x=\"" + fixed(x) + "\" y=\"" + fixed(y) + "\" width=\"" + fixed(w) +
                    "\" height=\"" + fixed(std::max(h, 4.0)) + "\" fill=\"" +
                    (wait ? "#cfd8dc" : fill_of(s)) + "\"" +
@@ -305,7 +309,7 @@ std::string render_svg(const json::Value& trace, const SvgOptions& options) {
                    fixed(y + 1) + " L " + fixed(x) + " " + fixed(y + 8) +
                    " z\" fill=\"#6a1b9a\"><title>" + escape(p.name) + "</title></path>\n";
         } else {
-            out += "<circle cx=\"" + fixed(x) + "\" cy=\"" + fixed(y + lane_height - 9) +
+            out += "<circle cx=\"" + fixed(x) + "\" cy=\"" + fixed(y + lane_height - 7) +
                    "\" r=\"2.5\" fill=\"#424242\"><title>" + escape(p.name) + "</title></circle>\n";
         }
     }
