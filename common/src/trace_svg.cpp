@@ -203,7 +203,8 @@ std::string render_svg(const json::Value& trace, const SvgOptions& options) {
     std::map<int, int> lane_of;
     {
         std::vector<int> tids;
-        for (const auto& [tid, name] : threads) {
+        for (const auto& thread : threads) {
+            const int tid = thread.first; // a plain variable: clang 14 cannot capture a binding
             const bool active = std::any_of(spans.begin(), spans.end(),
                                             [&](const Span& s) {
                                                 return s.tid == tid && visible(s.ts, s.ts + s.dur);
