@@ -212,8 +212,8 @@ void stop() {
     detail::enabled.store(false, std::memory_order_relaxed);
 }
 
-void name_thread(std::string_view name) {
-    if (!enabled()) {
+void detail::name_thread(std::string_view name) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
@@ -222,16 +222,16 @@ void name_thread(std::string_view name) {
     l.name = name;
 }
 
-void begin() {
-    if (!enabled()) {
+void detail::begin() {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
     log().open.push_back(OpenSpan{now_ns(), {}});
 }
 
-void begin_poll(const void* queue, std::uint64_t id) {
-    if (!enabled()) {
+void detail::begin_poll(const void* queue, std::uint64_t id) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
@@ -248,8 +248,8 @@ void begin_poll(const void* queue, std::uint64_t id) {
     l.open.push_back(std::move(span));
 }
 
-void end_poll(const char* what, std::uint64_t id, bool ready) {
-    if (!enabled()) {
+void detail::end_poll(const char* what, std::uint64_t id, bool ready) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
@@ -276,8 +276,8 @@ void end_poll(const char* what, std::uint64_t id, bool ready) {
     }
 }
 
-void end_wait(int events) {
-    if (!enabled()) {
+void detail::end_wait(int events) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
@@ -294,8 +294,8 @@ void end_wait(int events) {
                     .args = "{\"events\":" + std::to_string(events) + "}"});
 }
 
-void end(const char* name) {
-    if (!enabled()) {
+void detail::end(const char* name) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
@@ -311,8 +311,8 @@ void end(const char* name) {
                     .category = "span"});
 }
 
-void wake(const void* queue, std::uint64_t id) {
-    if (!enabled()) {
+void detail::wake(const void* queue, std::uint64_t id) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
@@ -334,8 +334,8 @@ void wake(const void* queue, std::uint64_t id) {
     record(l, Event{.phase = 's', .ts = ts, .flow = flow, .name = "wake", .category = "wake"});
 }
 
-void instant(const char* what, std::uint64_t id) {
-    if (!enabled()) {
+void detail::instant(const char* what, std::uint64_t id) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
@@ -346,8 +346,8 @@ void instant(const char* what, std::uint64_t id) {
                         .args = "{\"id\":" + std::to_string(id) + "}"});
 }
 
-void mark(std::string_view name) {
-    if (!enabled()) {
+void detail::mark(std::string_view name) {
+    if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
     const KeepErrno keep_errno;
