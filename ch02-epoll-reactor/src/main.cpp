@@ -17,6 +17,7 @@
 #include <common/print.hpp>
 #include <common/resources.hpp>
 #include <common/server_target.hpp>
+#include <common/trace.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -93,6 +94,7 @@ int run_demo(const common::Options& opts) {
             continue;
         }
         for (const ch02::Event event : events) {
+            common::trace::instant("event for token", event.token().value); // --trace
             handler.handle(event); // counts each request once, however many events it gets
         }
     }

@@ -2,6 +2,7 @@
 #include "poll.hpp"
 
 #include <common/error.hpp>
+#include <common/trace.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -65,7 +66,9 @@ void Poll::poll(Events& events, std::optional<std::chrono::milliseconds> timeout
             wait_ms = static_cast<int>(std::clamp<long long>(left.count(), 0, INT_MAX));
             capped = left.count() > INT_MAX;
         }
+        common::trace::begin(); // --trace: the wait as a span (common/trace.hpp)
         const int n = ::epoll_wait(epoll_fd_.get(), events.buffer_.data(), max_events, wait_ms);
+        common::trace::end_wait(n);
         if (n > 0 || (n == 0 && !capped)) {
             events.size_ = static_cast<std::size_t>(n);
             return;

@@ -6,6 +6,8 @@
 
 #include "future.hpp"
 
+#include <common/trace.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -60,7 +62,9 @@ public:
                     continue; // this child finished on an earlier poll: never poll it again
                 }
                 ++child_polls_;
+                common::trace::begin_poll(this, i); // --trace: each poll as a span
                 PollState<T> state = futures_[i]->poll();
+                common::trace::end_poll("join_all child", i, state.is_ready());
                 if (state.is_ready()) {
                     results_[i].emplace(std::move(state).value());
                     futures_[i].reset(); // destroy the finished child now: its memory goes back

@@ -18,6 +18,7 @@
 #include <common/load.hpp>
 #include <common/print.hpp>
 #include <common/server_target.hpp>
+#include <common/trace.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -53,6 +54,7 @@ ch03::Coroutine::HttpGet getter(ch03::Http& http) {
 // sleep only keeps the output short; without it the loop would burn a whole core asking.
 void busy_polling_main(const common::Endpoint& server, const common::Options& opts) {
     common::println("");
+    common::trace::mark("Part 1: busy polling"); // --trace: where each part begins
     common::println("== 1. The main of the book's ch07/a-coroutine: poll, 'Schedule other tasks', "
                     "sleep 100 ms, poll again ==");
     // The leaf futures register their sockets with this Poll, but nobody ever waits on it (the
@@ -82,6 +84,7 @@ void busy_polling_main(const common::Endpoint& server, const common::Options& op
 // ---- part 2: the same coroutine under block_on (ch08/a-runtime) --------------------------------
 void block_on_main(const common::Endpoint& server, const common::Options& opts) {
     common::println("");
+    common::trace::mark("Part 2: block_on");
     common::println("== 2. The same coroutine under block_on (the book's ch08/a-runtime): sleep "
                     "in epoll_wait until a socket is ready ==");
     ch03::Runtime runtime;
@@ -106,6 +109,7 @@ void sequential_versus_join_all(const common::Endpoint& server, const common::Op
     }
 
     common::println("");
+    common::trace::mark("Part 3a: one after another");
     common::println("== 3a. Five requests one after another: one coroutine with five waits "
                     "(the book's ch07/b-async-await) ==");
     {
@@ -119,6 +123,7 @@ void sequential_versus_join_all(const common::Endpoint& server, const common::Op
     }
 
     common::println("");
+    common::trace::mark("Part 3b: join_all");
     common::println("== 3b. The same five under join_all: one block_on, all requests at once ==");
     {
         ch03::Runtime runtime;

@@ -2,6 +2,7 @@
 #include "runtime.hpp"
 
 #include <common/print.hpp>
+#include <common/trace.hpp>
 
 #include <stdexcept>
 
@@ -21,6 +22,7 @@ void Runtime::wait(Clock::time_point deadline) {
     // the loop would spin through a few zero-timeout waits before the deadline really passed.
     poll_.poll(events_, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
     ++wakes_;
+    common::trace::wake(this, 0); // --trace: the wake, with an arrow to block_on's next poll
 }
 
 } // namespace ch03

@@ -11,6 +11,8 @@
 
 #include "ch02-epoll-reactor/src/poll.hpp"
 
+#include <common/trace.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -48,7 +50,9 @@ public:
     T block_on(Future<T>& future, Clock::time_point deadline) {
         for (;;) {
             ++polls_;
+            common::trace::begin_poll(this, 0); // --trace: each poll as a span (common/trace.hpp)
             PollState<T> state = future.poll();
+            common::trace::end_poll("block_on future", 0, state.is_ready());
             if (state.is_ready()) {
                 if constexpr (std::is_void_v<T>) {
                     return;

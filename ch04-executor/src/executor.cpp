@@ -3,6 +3,7 @@
 #include "executor.hpp"
 
 #include <common/print.hpp>
+#include <common/trace.hpp>
 
 #include <exception>
 #include <stdexcept>
@@ -62,6 +63,7 @@ void Executor::record_failure(TaskId id, const std::string& what) {
 
 void Executor::block_on(BoxedFuture task) {
     const CurrentGuard guard(this);
+    common::trace::name_thread(options_.name); // --trace: this thread's track (common/trace.hpp)
     spawn(std::move(task));
 
     std::vector<TaskId> ready;
@@ -78,6 +80,7 @@ void Executor::block_on(BoxedFuture task) {
             // iterators but not the addresses of the elements, so keep the future's address.
             Future<void>* future = it->second.get();
             bool finished = false;
+            common::trace::begin_poll(ready_.get(), id); // --trace: each poll as a span
             try {
                 ++polls_;
                 finished = future->poll(Waker(ready_, id)).is_ready();
@@ -90,6 +93,7 @@ void Executor::block_on(BoxedFuture task) {
                 finished = true;
                 record_failure(id, "unknown exception");
             }
+            common::trace::end_poll("task", id, finished);
             if (finished) {
                 tasks_.erase(id);
             }

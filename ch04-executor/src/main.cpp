@@ -19,6 +19,7 @@
 #include <common/print.hpp>
 #include <common/resources.hpp>
 #include <common/server_target.hpp>
+#include <common/trace.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -257,6 +258,7 @@ int run_demo(const common::Options& opts) {
     // executor below, and every executor is gone (its thread joined) before the reactor stops.
     AnyReactor reactor;
 
+    common::trace::mark("Part 1: two in a row"); // --trace: where each part begins
     common::println(
         "== Part 1: one task, two requests in a row (book ch. 8, b-reactor-executor) ==");
     DemoFailures first_part;
@@ -264,6 +266,7 @@ int run_demo(const common::Options& opts) {
     first_part.throw_if_any();
 
     common::println("");
+    common::trace::mark("Part 2: one executor");
     common::println("== Part 2: one executor, five tasks (book ch. 8, c-reactor-executor) ==");
     DemoFailures second_part;
     second_part.add(run_async_main(reactor, target.endpoint(), scale, deadline, "main"));
@@ -271,6 +274,7 @@ int run_demo(const common::Options& opts) {
 
     const std::size_t executors = executor_count(opts, 3);
     common::println("");
+    common::trace::mark("Part 3: " + std::to_string(executors) + " executors");
     common::println("== Part 3: " + std::to_string(executors) + " executors (main + " +
                     std::to_string(executors - 1) +
                     " threads), one shared reactor (book ch. 8, d-multiple-threads) ==");

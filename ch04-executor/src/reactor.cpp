@@ -2,6 +2,8 @@
 // make from their own threads.
 #include "reactor.hpp"
 
+#include <common/trace.hpp>
+
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
@@ -119,6 +121,7 @@ void Reactor::add_timer(ReactorId id, Clock::time_point deadline, const Waker& w
         timers_.insert_or_assign(id, Timer{deadline, waker});
         earliest = deadlines_.empty() || deadline < deadlines_.top().when;
         deadlines_.push(Deadline{deadline, id});
+        common::trace::instant("timer armed", id); // --trace
     }
     // The reactor thread computed its epoll_wait timeout from the old earliest deadline; if this
     // one is sooner, it must wake up and compute again, or the timer would fire late.
@@ -155,13 +158,16 @@ Waker* Reactor::stored_waker(ReactorId id) {
 void Reactor::run() {
     // 1024 events per wait is plenty: more ready sockets are reported by the next wait.
     ch02::Events events(1024);
-    std::vector<SocketEvent> ready; // reused from turn to turn
+    std::vector<SocketEvent> ready;        // reused from turn to turn
+    common::trace::name_thread("reactor"); // --trace: this thread's track (common/trace.hpp)
     try {
         while (!stopping_.load(std::memory_order_acquire)) {
             poll_.poll(events, next_timeout()); // 1. wait for events, a wake or the next timer
+            common::trace::begin();             // --trace: steps 2-4 as one span
             take_socket_wakers(events, ready);  // 2. reset the PollWaker; look up the wakers
             wake_sockets(ready);                // 3. wake the tasks whose sockets are ready
             fire_expired_timers();              // 4. and those whose timers are due
+            common::trace::end("dispatch");
         }
     } catch (const std::exception& e) {
         // epoll_wait failing is not something a tutorial runtime can recover from, and letting the
@@ -260,6 +266,7 @@ void Reactor::fire_expired_timers() {
             const auto it = timers_.find(entry.id);
             // Skip stale entries: of cancelled timers, and of timers re-armed for another time.
             if (it != timers_.end() && it->second.deadline == entry.when) {
+                common::trace::instant("timer fired", entry.id); // --trace
                 due.push_back(std::move(it->second.waker));
                 timers_.erase(it);
             }

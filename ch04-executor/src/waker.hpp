@@ -10,6 +10,8 @@
 
 #include "parker.hpp"
 
+#include <common/trace.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -45,7 +47,10 @@ public:
 
     // Schedules the task to be polled again. Waking twice before the poll polls it at most twice;
     // the second poll simply finds nothing new (futures must tolerate that).
-    void wake() const { queue_->push(id_); }
+    void wake() const {
+        common::trace::wake(queue_.get(), id_); // --trace: an arrow to the poll this causes
+        queue_->push(id_);
+    }
 
     TaskId id() const { return id_; }
     // True when both wake the same task of the same executor, so storing `other` would change

@@ -16,6 +16,7 @@
 #include <common/print.hpp>
 #include <common/resources.hpp>
 #include <common/server_target.hpp>
+#include <common/trace.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -115,23 +116,27 @@ int run_demo(const common::Options& opts) {
     const Runtime runtime(target.endpoint(), Runtime::Options{.announce_first_poll = true});
     const std::uint64_t failed_before = failed_spawned_tasks();
 
+    common::trace::mark("Part 1: co_await"); // --trace: where each part begins
     common::println("== Part 1: async_main with co_await, two requests in a row (book ch. 8 "
                     "a-runtime, ch. 10 a-rust-futures) ==");
     block_on(async_main(scale, deadline), verbose_executor("main"));
 
     common::println("");
+    common::trace::mark("Part 2: spawn");
     common::println("== Part 2: one executor, five spawned tasks (book ch. 8, c-reactor-executor) "
                     "==");
     block_on(spawn_requests(scale, deadline), verbose_executor("main"));
     check_spawned(failed_before);
 
     common::println("");
+    common::trace::mark("Part 3: join_all");
     common::println("== Part 3: five tasks joined with join_all, answers in reverse order (book "
                     "ch. 7, c-async-await) ==");
     block_on(join_requests(scale, deadline), verbose_executor("main"));
 
     const std::size_t executors = executor_count(opts, 3);
     common::println("");
+    common::trace::mark("Part 4: " + std::to_string(executors) + " executors");
     common::println("== Part 4: " + std::to_string(executors) + " executors (main + " +
                     std::to_string(executors - 1) +
                     " threads), one shared reactor (book ch. 8, d-multiple-threads) ==");

@@ -1,6 +1,8 @@
 // Implementation of task_future.hpp: the trampoline, the one place where coroutines are resumed.
 #include "task_future.hpp"
 
+#include <common/trace.hpp>
+
 namespace ch05::detail {
 
 bool drive(std::coroutine_handle<> top, TaskContext& context, const ch04::Waker& waker) {
@@ -20,7 +22,9 @@ bool drive(std::coroutine_handle<> top, TaskContext& context, const ch04::Waker&
 
     // 2. The trampoline.
     while (context.next) {
+        common::trace::begin(); // --trace: each resumption as a span (common/trace.hpp)
         std::exchange(context.next, {}).resume();
+        common::trace::end("resume coroutine");
     }
     context.waker = nullptr;
 

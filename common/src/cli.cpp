@@ -3,6 +3,7 @@
 
 #include "common/delay_server.hpp"
 #include "common/print.hpp"
+#include "common/trace.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -82,6 +83,11 @@ Options parse_options(int argc, const char* const* argv, const ProgramInfo& info
             opts.load = true;
         } else if (name == "--timeout-ms") {
             opts.timeout_ms = parse_number(name, value(), 1, 24L * 3600 * 1000);
+        } else if (name == "--trace") {
+            opts.trace_file = std::string(value());
+            if (opts.trace_file->empty()) {
+                throw UsageError("--trace: expected a file name");
+            }
         } else {
             bool known = false;
             for (const ExtraFlag& flag : info.extra_flags) {
@@ -107,7 +113,9 @@ std::string usage_text(const ProgramInfo& info) {
         << "                           `delayserver`) instead of the embedded one\n"
         << "  --requests N             load mode: N concurrent requests (default 100)\n"
         << "  --delay-ms D             load mode: each asks for a D ms delay (default 1000)\n"
-        << "  --timeout-ms T           give up after T ms (default: longest delay + 30000)\n";
+        << "  --timeout-ms T           give up after T ms (default: longest delay + 30000)\n"
+        << "  --trace FILE             record every poll, wake and wait as Chrome trace-event\n"
+        << "                           JSON (open it in https://ui.perfetto.dev)\n";
     for (const ExtraFlag& flag : info.extra_flags) {
         std::string left = "  " + flag.name + " N";
         left.resize(std::max<std::size_t>(left.size() + 1, 27), ' ');
@@ -121,15 +129,12 @@ std::string usage_text(const ProgramInfo& info) {
     return out.str();
 }
 
-int run_program(int argc, const char* const* argv, const ProgramInfo& info,
-                const std::function<int(const Options&)>& body) {
+namespace {
+
+// Runs `body` and turns an exception into the program's one `error:` line.
+int guarded(const std::function<int()>& body) {
     try {
-        const Options opts = parse_options(argc, argv, info);
-        if (opts.help) {
-            std::fputs(usage_text(info).c_str(), stdout);
-            return 0;
-        }
-        return body(opts);
+        return body();
     } catch (const std::bad_alloc&) {
         // what() would say only "std::bad_alloc"; say it in words a reader acts on.
         eprintln("error: memory: out of memory (try fewer requests)");
@@ -141,6 +146,38 @@ int run_program(int argc, const char* const* argv, const ProgramInfo& info,
         eprintln("error: unknown exception");
         return 1;
     }
+}
+
+} // namespace
+
+int run_program(int argc, const char* const* argv, const ProgramInfo& info,
+                const std::function<int(const Options&)>& body) {
+    Options opts;
+    if (const int status = guarded([&] {
+            opts = parse_options(argc, argv, info);
+            return 0;
+        });
+        status != 0) {
+        return status;
+    }
+    if (opts.help) {
+        std::fputs(usage_text(info).c_str(), stdout);
+        return 0;
+    }
+    if (opts.trace_file) {
+        trace::start(); // before the body starts any thread it might trace
+    }
+    const int status = guarded([&] { return body(opts); });
+    if (!opts.trace_file) {
+        return status;
+    }
+    // The run's result is already printed; a trace that cannot be written only adds a line.
+    trace::stop();
+    const int trace_status = guarded([&] {
+        trace::write(*opts.trace_file, info.name);
+        return 0;
+    });
+    return status != 0 ? status : trace_status;
 }
 
 } // namespace common

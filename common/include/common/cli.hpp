@@ -3,6 +3,7 @@
 //   --server HOST:PORT          talk to an external delay server instead
 //   --requests N --delay-ms D   load mode (either alone; the other defaults to 100 / 1000)
 //   --timeout-ms T              the run's deadline (default: the longest delay plus 30 s)
+//   --trace FILE                record the run as Chrome trace-event JSON (common/trace.hpp)
 //   --help
 // plus numeric flags a chapter adds (ch02's --scale, ch04's --executors). Any failure is one line
 // `error: <what>: <why>` on stderr and exit status 1.
@@ -49,6 +50,7 @@ struct Options {
     std::size_t requests = 100;
     long delay_ms = 1000;
     std::optional<long> timeout_ms;
+    std::optional<std::string> trace_file; // --trace: written after the run, see run_program
     bool help = false;
     std::map<std::string, long, std::less<>> extra; // every ExtraFlag, given or defaulted
 
@@ -65,6 +67,9 @@ std::string usage_text(const ProgramInfo& info);
 
 // The whole program: parse, print usage for --help (exit 0), run `body`, and turn any exception
 // into `error: <what()>` on stderr with exit status 1. Returns the exit status for main().
+// With --trace FILE, recording starts before `body` and the file is written after it, whatever
+// its outcome; a file that cannot be written adds `error: trace FILE: <why>` after the run's own
+// output and makes the status 1.
 int run_program(int argc, const char* const* argv, const ProgramInfo& info,
                 const std::function<int(const Options&)>& body);
 
