@@ -79,9 +79,8 @@ TEST_CASE("in load mode over three executors, every poll after a task's first fo
     CHECK(run.status == 0);
     CHECK(common::test::lines_of(run.out).size() == 1);
     CHECK(common::test::trace_format_problems(trace).empty());
-    CHECK(thread_names(trace) ==
-          std::set<std::string>{"exec-0", "reactor", "exec-1",
-                                "exec-2"}); // load mode names its executors from 0
+    // Load mode names its executors as the demo does: main, exec-1, exec-2.
+    CHECK(thread_names(trace) == std::set<std::string>{"main", "reactor", "exec-1", "exec-2"});
     check_causal(trace);
 }
 
