@@ -18,33 +18,7 @@ namespace {
 
 using common::json::Value;
 
-std::set<std::string> thread_names(const Value& trace) {
-    std::set<std::string> out;
-    for (const Value& e : common::test::trace_events(trace)) {
-        if (e.str("ph") == "M" && e.str("name") == "thread_name") {
-            out.insert(e.find("args")->str("name"));
-        }
-    }
-    return out;
-}
-
-// How many arrows go from the reactor's track to another track.
-std::size_t handoffs(const Value& trace) {
-    std::map<double, double> start_tid;
-    for (const Value& e : common::test::trace_events(trace)) {
-        if (e.str("ph") == "s") {
-            start_tid[e.num("id")] = e.num("tid");
-        }
-    }
-    std::size_t n = 0;
-    for (const Value& e : common::test::trace_events(trace)) {
-        if (e.str("ph") == "f") {
-            const double from = start_tid.at(e.num("id"));
-            n += common::test::thread_name(trace, from) == "reactor" && from != e.num("tid");
-        }
-    }
-    return n;
-}
+using common::test::thread_names;
 
 void check_causal(const Value& trace) {
     std::size_t polls = 0;
@@ -68,7 +42,8 @@ TEST_CASE("in the demo's trace, every poll of a task after its first follows a w
     CHECK(common::test::trace_format_problems(trace).empty());
     CHECK(thread_names(trace) == std::set<std::string>{"main", "reactor", "exec-1", "exec-2"});
     check_causal(trace);
-    CHECK(handoffs(trace) >= 5 * 3); // each request's answer, at least, comes from the reactor
+    CHECK(common::test::reactor_handoffs(trace) >=
+          5 * 3); // each request's answer, at least, comes from the reactor
 }
 
 TEST_CASE("in load mode over three executors, every poll after a task's first follows its wake") {

@@ -50,6 +50,33 @@ std::string thread_name(const json::Value& trace, double tid) {
     return "";
 }
 
+std::set<std::string> thread_names(const json::Value& trace) {
+    std::set<std::string> out;
+    for (const json::Value& e : trace_events(trace)) {
+        if (e.str("ph") == "M" && e.str("name") == "thread_name") {
+            out.insert(e.find("args")->str("name"));
+        }
+    }
+    return out;
+}
+
+std::size_t reactor_handoffs(const json::Value& trace) {
+    std::map<double, double> start_tid; // arrow id -> the thread it starts on
+    for (const json::Value& e : trace_events(trace)) {
+        if (e.str("ph") == "s") {
+            start_tid[e.num("id")] = e.num("tid");
+        }
+    }
+    std::size_t n = 0;
+    for (const json::Value& e : trace_events(trace)) {
+        if (e.str("ph") == "f") {
+            const double from = start_tid.at(e.num("id"));
+            n += thread_name(trace, from) == "reactor" && from != e.num("tid");
+        }
+    }
+    return n;
+}
+
 std::vector<std::string> trace_format_problems(const json::Value& trace) {
     std::vector<std::string> problems;
     const json::Value* events = trace.find("traceEvents");

@@ -6,6 +6,7 @@
 #include "common/json.hpp"
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,13 @@ const std::vector<json::Value>& trace_events(const json::Value& trace);
 
 // "reactor", "main", ... for the thread id `tid` of `trace` (empty when it has no name).
 std::string thread_name(const json::Value& trace, double tid);
+
+// Every thread name the trace declares ("main", "reactor", "exec-1", ...).
+std::set<std::string> thread_names(const json::Value& trace);
+
+// How many wake arrows go from the reactor's track to another thread's: the handoffs from the
+// reactor thread to the executor threads (ch04, ch05).
+std::size_t reactor_handoffs(const json::Value& trace);
 
 } // namespace common::test
 
