@@ -240,9 +240,15 @@ void detail::begin_poll(const void* queue, std::uint64_t id) {
     {
         Recorder& r = recorder();
         std::lock_guard lock(r.mutex);
+        // One wake, one queue entry, one poll: the oldest pending wake of this task is the one
+        // this poll answers. (Taking them all would leave the second poll that two quick wakes
+        // cause without the arrow that caused it.)
         if (const auto it = r.pending.find({queue, id}); it != r.pending.end()) {
-            span.flows_in = std::move(it->second);
-            r.pending.erase(it);
+            span.flows_in.push_back(it->second.front());
+            it->second.erase(it->second.begin());
+            if (it->second.empty()) {
+                r.pending.erase(it);
+            }
         }
     }
     l.open.push_back(std::move(span));
