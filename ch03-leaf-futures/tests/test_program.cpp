@@ -7,6 +7,7 @@
 #include <common/fd.hpp>
 #include <common/test_support/child_process.hpp>
 #include <common/test_support/misbehaving_server.hpp>
+#include <common/test_support/program_contract.hpp>
 #include <common/test_support/resources.hpp>
 
 #include <doctest/doctest.h>
@@ -120,20 +121,8 @@ TEST_CASE("load mode prints exactly one summary line, with one thread, polls and
 }
 
 TEST_CASE("a refused server ends in the connect error, exit status 1, in both modes") {
-    common::test::RefusedPort refused;
-    const std::string where = refused.endpoint().to_string();
-
-    const Run demo = run_program({"--server", where});
-    CHECK(demo.status == 1);
-    CHECK(demo.err == "error: connect " + where + ": Connection refused\n");
-
-    const Run load = run_program({"--server", where, "--requests", "3", "--delay-ms", "10"});
-    INFO("stdout:\n" << load.out << "\nstderr:\n" << load.err);
-    CHECK(load.status == 1);
-    CHECK(lines_of(load.out).size() == 1);
-    CHECK(load.out.starts_with("summary: chapter=ch03 requests=3 delay_ms=10 ok=0 "));
-    CHECK(load.err ==
-          "error: load: 3 of 3 failed: request 0: connect " + where + ": Connection refused\n");
+    common::test::check_demo_refused(CH03_PROGRAM_PATH);
+    common::test::check_load_refused(CH03_PROGRAM_PATH, "ch03");
 }
 
 TEST_CASE("a server that never answers ends in 'timed out' through the deadline, exit status 1") {

@@ -7,6 +7,7 @@
 #include <common/fd.hpp>
 #include <common/test_support/child_process.hpp>
 #include <common/test_support/misbehaving_server.hpp>
+#include <common/test_support/program_contract.hpp>
 #include <common/test_support/resources.hpp>
 
 #include <doctest/doctest.h>
@@ -124,27 +125,8 @@ TEST_CASE("load mode prints exactly one summary line, with threads and polls") {
 }
 
 TEST_CASE("a refused server ends in the connect error and exit status 1, in both modes") {
-    const std::size_t baseline = common::test::open_descriptor_count();
-    {
-        common::test::RefusedPort refused;
-        const std::string where = refused.endpoint().to_string();
-
-        const Run load = run_program({"--server", where, "--requests", "5"});
-        INFO("load stdout:\n" << load.out << "\nload stderr:\n" << load.err);
-        CHECK(load.status == 1);
-        CHECK(lines_of(load.out).size() == 1);
-        CHECK(contains(load.out, " ok=0 "));
-        CHECK(contains(load.err, "error: load: 5 of 5 failed: request "));
-        CHECK(contains(load.err, "connect " + where + ": Connection refused"));
-
-        const Run demo = run_program({"--server", where});
-        INFO("demo stdout:\n" << demo.out << "\ndemo stderr:\n" << demo.err);
-        CHECK(demo.status == 1);
-        // One error line for the whole run, naming the first cause (not one line per task).
-        CHECK(lines_of(demo.err).size() == 1);
-        CHECK(demo.err.starts_with("error: connect " + where + ": Connection refused"));
-    }
-    CHECK(common::test::open_descriptor_count() == baseline);
+    common::test::check_demo_refused(CH04_PROGRAM_PATH);
+    common::test::check_load_refused(CH04_PROGRAM_PATH, "ch04");
 }
 
 TEST_CASE("a silent server ends by the runtime's timer in 'timed out' and exit status 1") {

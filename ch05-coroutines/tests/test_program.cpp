@@ -7,6 +7,7 @@
 #include <common/fd.hpp>
 #include <common/test_support/child_process.hpp>
 #include <common/test_support/misbehaving_server.hpp>
+#include <common/test_support/program_contract.hpp>
 #include <common/test_support/resources.hpp>
 
 #include <doctest/doctest.h>
@@ -74,19 +75,7 @@ TEST_CASE("load mode prints exactly one summary line, with the threads and the n
 }
 
 TEST_CASE("load mode against a failing server prints the summary, then the error line") {
-    const auto baseline = common::test::open_descriptor_count();
-    {
-        common::test::MisbehavingServer server(common::test::Misbehavior::CloseBeforeAnswer);
-        const Finished run = run_program(
-            {"--server", server.endpoint().to_string(), "--requests", "10", "--delay-ms", "10"});
-        INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
-        CHECK(run.status == 1);
-        const auto lines = lines_of(run.out);
-        REQUIRE(lines.size() == 1);
-        CHECK(lines[0].starts_with("summary: chapter=ch05 requests=10 delay_ms=10 ok=0 "));
-        CHECK(contains(run.err, "error: load: 10 of 10 failed: request "));
-    }
-    CHECK(common::test::open_descriptor_count() == baseline);
+    common::test::check_load_failure_reported(CH05_PROGRAM_PATH, "ch05");
 }
 
 TEST_CASE("the demo against a server that never answers ends with 'timed out', exit status 1") {
@@ -105,15 +94,7 @@ TEST_CASE("the demo against a server that never answers ends with 'timed out', e
 }
 
 TEST_CASE("the demo against a refused port prints the connect error, exit status 1") {
-    const auto baseline = common::test::open_descriptor_count();
-    {
-        const common::test::RefusedPort refused;
-        const Finished run = run_program({"--server", refused.endpoint().to_string()});
-        CHECK(run.status == 1);
-        CHECK(run.err ==
-              "error: connect " + refused.endpoint().to_string() + ": Connection refused\n");
-    }
-    CHECK(common::test::open_descriptor_count() == baseline);
+    common::test::check_demo_refused(CH05_PROGRAM_PATH);
 }
 
 TEST_CASE("a bad --executors is a usage error") {
