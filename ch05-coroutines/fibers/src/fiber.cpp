@@ -4,6 +4,7 @@
 #include "fiber.hpp"
 
 #include "sanitizers.hpp"
+#include "stack_pool.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -15,7 +16,8 @@ thread_local Fiber* current_fiber = nullptr;
 } // namespace
 
 Fiber::Fiber(Body body, std::size_t stack_bytes)
-    : stack_(stack_bytes), body_(std::move(body)), tsan_fiber_(sanitizers::tsan_create()) {
+    : stack_(StackPool::shared().take(stack_bytes)), body_(std::move(body)),
+      tsan_fiber_(sanitizers::tsan_create()) {
     prepare_context(context_, stack_.top(), &Fiber::entry, this);
 }
 
@@ -32,6 +34,10 @@ Fiber::~Fiber() {
     }
     if (tsan_fiber_ != nullptr) {
         sanitizers::tsan_destroy(tsan_fiber_); // never the current fiber: we are not on it
+    }
+    if (!running_) {
+        // Nothing runs on the stack any more: it can serve the next fiber (stack_pool.hpp).
+        StackPool::shared().give(std::move(stack_));
     }
 }
 

@@ -36,7 +36,9 @@ public:
     // Thrown by suspend() inside a fiber that is being destroyed (see above).
     struct Unwind {};
 
-    // Allocates the stack (stack_bytes rounded up to pages, plus a guard page); runs nothing yet.
+    // Takes a stack (stack_bytes rounded up to pages, plus a guard page) from StackPool::shared(),
+    // which maps a new one when it has none of that size; runs nothing yet. The destructor gives
+    // the stack back.
     Fiber(Body body, std::size_t stack_bytes);
     ~Fiber();
     Fiber(const Fiber&) = delete;

@@ -6,6 +6,7 @@
 #include "fiber_task.hpp"
 #include "green_threads.hpp"
 #include "load.hpp"
+#include "stack_pool.hpp"
 
 #include "ch04-executor/src/executor.hpp"
 #include "ch04-executor/src/reactor.hpp"
@@ -181,6 +182,8 @@ const common::ExtraFlag kFlags[] = {
     {"--stack-kib", "stack per fiber in KiB (plus one guard page)", kDefaultStackKib, 8, 65536},
     {"--overflow-kib", "demo: run a fiber that recurses N KiB deep instead (0: off)", 0, 0,
      1 << 20},
+    {"--pool-stacks", "stacks kept for reuse after their fibers end (0: unmap each one)",
+     static_cast<long>(StackPool::kDefaultCapacity), 0, 1 << 20},
 };
 
 } // namespace
@@ -190,6 +193,8 @@ int main(int argc, char** argv) {
         "ch05-fibers", "stackful coroutines: a hand-written context switch, on chapter 4's runtime",
         kFlags};
     return common::run_program(argc, argv, info, [](const common::Options& opts) {
+        StackPool::shared().set_capacity(
+            static_cast<std::size_t>(opts.extra_value("--pool-stacks")));
         return opts.load ? run_load_mode(opts) : run_demo(opts);
     });
 }
