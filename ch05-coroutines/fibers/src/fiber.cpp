@@ -6,6 +6,8 @@
 #include "sanitizers.hpp"
 #include "stack_pool.hpp"
 
+#include <common/trace.hpp>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <utility>
@@ -62,9 +64,11 @@ void Fiber::resume() {
     sanitizers::start_switch(&fake_stack, stack_.bottom(), stack_.size());
     tsan_caller_ = sanitizers::tsan_current();
     sanitizers::tsan_switch_to(tsan_fiber_);
+    common::trace::begin(); // --trace: this run of the fiber as a span on this thread
     fiber_switch(&caller_, &context_);
     // Back: the fiber suspended or finished (switch_out).
     sanitizers::finish_switch(fake_stack, nullptr, nullptr);
+    common::trace::end(trace_name_.empty() ? "fiber" : trace_name_.c_str());
 
     set_running_stack(previous_stack);
     running_ = false;

@@ -26,6 +26,8 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <string>
+#include <utility>
 
 namespace ch05::fibers {
 
@@ -55,6 +57,10 @@ public:
     // The fiber running on this thread, or nullptr.
     static Fiber* current();
 
+    // --trace: the name of the span each run of this fiber records (from the switch into it to the
+    // switch out of it), on the thread that resumes it. "fiber" until set.
+    void set_trace_name(std::string name) { trace_name_ = std::move(name); }
+
     bool started() const { return started_; }
     bool finished() const { return finished_; }
     const Stack& stack() const { return stack_; }
@@ -70,6 +76,7 @@ private:
     Context context_{}; // the fiber's registers while it is suspended
     Context caller_{};  // the resumer's registers while the fiber runs
     std::exception_ptr error_;
+    std::string trace_name_;
     Fiber* resumer_fiber_ = nullptr; // the fiber (if any) that called resume(): restored after
     bool started_ = false;
     bool running_ = false;
