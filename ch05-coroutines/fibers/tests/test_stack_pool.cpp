@@ -66,9 +66,18 @@ ChildEnd in_child(F&& f) {
         end.err.append(buffer, static_cast<std::size_t>(n));
     }
     close(pipe_fds[0]);
+    // The pipe is closed when the child exits, but it may not be reaped yet: ask again for up to
+    // 20 s (10 ms apart), then kill it.
     int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == 0) {
-        kill(pid, SIGKILL); // still running after the limit
+    bool ended = false;
+    for (int i = 0; i < 2000 && !ended; ++i) {
+        ended = waitpid(pid, &status, WNOHANG) == pid;
+        if (!ended) {
+            usleep(10'000);
+        }
+    }
+    if (!ended) {
+        kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
         return end;
     }
