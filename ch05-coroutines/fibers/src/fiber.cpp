@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace ch05::fibers {
@@ -68,7 +69,12 @@ void Fiber::resume() {
     fiber_switch(&caller_, &context_);
     // Back: the fiber suspended or finished (switch_out).
     sanitizers::finish_switch(fake_stack, nullptr, nullptr);
-    common::trace::end(trace_name_.empty() ? "fiber" : trace_name_.c_str());
+    if (common::trace::enabled()) {
+        const std::string name = trace_what_ == nullptr
+                                     ? std::string("fiber")
+                                     : trace_what_ + (" " + std::to_string(trace_id_));
+        common::trace::end(name.c_str());
+    }
 
     set_running_stack(previous_stack);
     running_ = false;

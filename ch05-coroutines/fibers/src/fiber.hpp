@@ -24,10 +24,9 @@
 #include "stack.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
-#include <string>
-#include <utility>
 
 namespace ch05::fibers {
 
@@ -58,8 +57,13 @@ public:
     static Fiber* current();
 
     // --trace: the name of the span each run of this fiber records (from the switch into it to the
-    // switch out of it), on the thread that resumes it. "fiber" until set.
-    void set_trace_name(std::string name) { trace_name_ = std::move(name); }
+    // switch out of it) on the thread that resumes it: "<what> <id>", or "fiber" until set. `what`
+    // must outlive the fiber (a string literal). Two words rather than a std::string: load mode
+    // keeps ten thousand fibers, and the name is only built while tracing.
+    void set_trace_name(const char* what, std::uint64_t id) {
+        trace_what_ = what;
+        trace_id_ = id;
+    }
 
     bool started() const { return started_; }
     bool finished() const { return finished_; }
@@ -76,7 +80,8 @@ private:
     Context context_{}; // the fiber's registers while it is suspended
     Context caller_{};  // the resumer's registers while the fiber runs
     std::exception_ptr error_;
-    std::string trace_name_;
+    const char* trace_what_ = nullptr; // --trace (set_trace_name)
+    std::uint64_t trace_id_ = 0;
     Fiber* resumer_fiber_ = nullptr; // the fiber (if any) that called resume(): restored after
     bool started_ = false;
     bool running_ = false;

@@ -4,10 +4,6 @@
 #include "ch04-executor/src/executor.hpp"
 #include "ch04-executor/src/http_get_future.hpp"
 
-#include <common/trace.hpp>
-
-#include <string>
-
 #include <utility>
 
 namespace ch05::fibers {
@@ -23,10 +19,8 @@ FiberTask::FiberTask(std::function<void()> body, std::size_t stack_bytes)
 ch04::PollState<void> FiberTask::poll(const ch04::Waker& waker) {
     if (!fiber_.started()) {
         owner_ = std::this_thread::get_id();
-        if (common::trace::enabled()) {
-            // --trace: the fiber's spans carry the id of the task whose polls run it.
-            fiber_.set_trace_name("fiber of task " + std::to_string(waker.id()));
-        }
+        // --trace: the fiber's spans carry the id of the task whose polls run it.
+        fiber_.set_trace_name("fiber of task", waker.id());
     } else if (owner_ != std::this_thread::get_id()) {
         throw std::logic_error("FiberTask polled on another thread than the one that started it");
     }

@@ -4,10 +4,7 @@
 // where that order is decided.
 #include "green_threads.hpp"
 
-#include <common/trace.hpp>
-
 #include <stdexcept>
-#include <string>
 #include <utility>
 
 namespace ch05::fibers {
@@ -25,10 +22,8 @@ GreenRuntime* GreenRuntime::current() {
 
 void GreenRuntime::spawn(std::function<void()> f) {
     threads_.push_back(std::make_unique<Fiber>(std::move(f), stack_bytes_));
-    if (common::trace::enabled()) {
-        // --trace: name its spans as the book's output names its threads, in spawn order.
-        threads_.back()->set_trace_name("green thread " + std::to_string(++spawned_));
-    }
+    // --trace: name its spans as the book's output names its threads, in spawn order.
+    threads_.back()->set_trace_name("green thread", ++spawned_);
 }
 
 void GreenRuntime::run() {
