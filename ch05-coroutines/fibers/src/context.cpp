@@ -40,6 +40,10 @@ void prepare_context(Context& context, void* stack_top, void (*entry)(void*), vo
     context.sp = top;
     context.x30 = reinterpret_cast<std::uintptr_t>(entry);
     context.x29 = 0;
+    // The creating thread's floating-point modes, as on x86-64.
+    std::uint64_t fpcr = 0;
+    asm volatile("mrs %0, fpcr" : "=r"(fpcr));
+    context.fpcr = fpcr;
 #endif
 }
 

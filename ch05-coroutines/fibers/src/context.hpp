@@ -28,7 +28,7 @@ static_assert(__builtin_offsetof(Context, arg) == 0x38);
 static_assert(__builtin_offsetof(Context, mxcsr) == 0x40);
 static_assert(__builtin_offsetof(Context, x87_cw) == 0x44);
 #elif defined(__aarch64__)
-// AAPCS64: x19-x28, the frame pointer x29, the link register x30, sp and d8-d15.
+// AAPCS64: x19-x28, the frame pointer x29, the link register x30, sp, d8-d15 and FPCR.
 struct Context {
     std::uint64_t sp = 0;
     std::uint64_t x19_x28[10] = {};
@@ -36,10 +36,12 @@ struct Context {
     std::uint64_t x30 = 0;        // link register: where fiber_switch's `ret` goes
     std::uint64_t d8_d15[8] = {}; // the low halves of v8-v15, as raw bits
     std::uint64_t arg = 0;        // loaded into x0: a new fiber's entry function's argument
+    std::uint64_t fpcr = 0;       // floating-point control (rounding mode and other modes)
 };
 static_assert(__builtin_offsetof(Context, x29) == 0x58);
 static_assert(__builtin_offsetof(Context, d8_d15) == 0x68);
 static_assert(__builtin_offsetof(Context, arg) == 0xa8);
+static_assert(__builtin_offsetof(Context, fpcr) == 0xb0);
 #else
 #error "ch05 fibers: the context switch exists for x86-64 (System V) and AArch64 (AAPCS64) only"
 #endif

@@ -4,9 +4,13 @@
 #include "fiber.hpp"
 
 #include "sanitizers.hpp"
+#include "stack_pool.hpp"
+
+#include <common/trace.hpp>
 
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace ch05::fibers {
@@ -15,7 +19,8 @@ thread_local Fiber* current_fiber = nullptr;
 } // namespace
 
 Fiber::Fiber(Body body, std::size_t stack_bytes)
-    : stack_(stack_bytes), body_(std::move(body)), tsan_fiber_(sanitizers::tsan_create()) {
+    : stack_(StackPool::shared().take(stack_bytes)), body_(std::move(body)),
+      tsan_fiber_(sanitizers::tsan_create()) {
     prepare_context(context_, stack_.top(), &Fiber::entry, this);
 }
 
@@ -32,6 +37,10 @@ Fiber::~Fiber() {
     }
     if (tsan_fiber_ != nullptr) {
         sanitizers::tsan_destroy(tsan_fiber_); // never the current fiber: we are not on it
+    }
+    if (!running_) {
+        // Nothing runs on the stack any more: it can serve the next fiber (stack_pool.hpp).
+        StackPool::shared().give(std::move(stack_));
     }
 }
 
@@ -56,9 +65,16 @@ void Fiber::resume() {
     sanitizers::start_switch(&fake_stack, stack_.bottom(), stack_.size());
     tsan_caller_ = sanitizers::tsan_current();
     sanitizers::tsan_switch_to(tsan_fiber_);
+    common::trace::begin(); // --trace: this run of the fiber as a span on this thread
     fiber_switch(&caller_, &context_);
     // Back: the fiber suspended or finished (switch_out).
     sanitizers::finish_switch(fake_stack, nullptr, nullptr);
+    if (common::trace::enabled()) {
+        const std::string name = trace_what_ == nullptr
+                                     ? std::string("fiber")
+                                     : trace_what_ + (" " + std::to_string(trace_id_));
+        common::trace::end(name.c_str());
+    }
 
     set_running_stack(previous_stack);
     running_ = false;

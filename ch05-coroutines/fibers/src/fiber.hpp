@@ -24,6 +24,7 @@
 #include "stack.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 
@@ -36,7 +37,9 @@ public:
     // Thrown by suspend() inside a fiber that is being destroyed (see above).
     struct Unwind {};
 
-    // Allocates the stack (stack_bytes rounded up to pages, plus a guard page); runs nothing yet.
+    // Takes a stack (stack_bytes rounded up to pages, plus a guard page) from StackPool::shared(),
+    // which maps a new one when it has none of that size; runs nothing yet. The destructor gives
+    // the stack back.
     Fiber(Body body, std::size_t stack_bytes);
     ~Fiber();
     Fiber(const Fiber&) = delete;
@@ -53,6 +56,15 @@ public:
     // The fiber running on this thread, or nullptr.
     static Fiber* current();
 
+    // --trace: the name of the span each run of this fiber records (from the switch into it to the
+    // switch out of it) on the thread that resumes it: "<what> <id>", or "fiber" until set. `what`
+    // must outlive the fiber (a string literal). Two words rather than a std::string: load mode
+    // keeps ten thousand fibers, and the name is only built while tracing.
+    void set_trace_name(const char* what, std::uint64_t id) {
+        trace_what_ = what;
+        trace_id_ = id;
+    }
+
     bool started() const { return started_; }
     bool finished() const { return finished_; }
     const Stack& stack() const { return stack_; }
@@ -68,6 +80,8 @@ private:
     Context context_{}; // the fiber's registers while it is suspended
     Context caller_{};  // the resumer's registers while the fiber runs
     std::exception_ptr error_;
+    const char* trace_what_ = nullptr; // --trace (set_trace_name)
+    std::uint64_t trace_id_ = 0;
     Fiber* resumer_fiber_ = nullptr; // the fiber (if any) that called resume(): restored after
     bool started_ = false;
     bool running_ = false;

@@ -19,6 +19,8 @@ FiberTask::FiberTask(std::function<void()> body, std::size_t stack_bytes)
 ch04::PollState<void> FiberTask::poll(const ch04::Waker& waker) {
     if (!fiber_.started()) {
         owner_ = std::this_thread::get_id();
+        // --trace: the fiber's spans carry the id of the task whose polls run it.
+        fiber_.set_trace_name("fiber of task", waker.id());
     } else if (owner_ != std::this_thread::get_id()) {
         throw std::logic_error("FiberTask polled on another thread than the one that started it");
     }

@@ -22,6 +22,8 @@ GreenRuntime* GreenRuntime::current() {
 
 void GreenRuntime::spawn(std::function<void()> f) {
     threads_.push_back(std::make_unique<Fiber>(std::move(f), stack_bytes_));
+    // --trace: name its spans as the book's output names its threads, in spawn order.
+    threads_.back()->set_trace_name("green thread", ++spawned_);
 }
 
 void GreenRuntime::run() {

@@ -40,6 +40,7 @@ public:
 private:
     std::size_t stack_bytes_;
     std::vector<std::unique_ptr<Fiber>> threads_; // in spawn order; run() visits them in turn
+    std::size_t spawned_ = 0;                     // --trace: numbers the threads' spans
 };
 
 // From inside a thread of a running GreenRuntime: let the next thread run (the book's

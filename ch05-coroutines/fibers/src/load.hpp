@@ -17,7 +17,8 @@ struct LoadRun {
     std::uint64_t polls = 0;              // FiberTask polls (each resumes one fiber)
     std::chrono::milliseconds elapsed{0}; // first connect to last checked body (or the deadline)
     int threads = 0;                      // the executor (main thread) plus the reactor thread
-    std::size_t stack_touched_max = 0;    // the most stack bytes touched (every 100th request)
+    std::size_t stack_touched_max = 0;    // the most stack bytes touched (every 100th request;
+                                          // a reused stack: by any fiber that ran on it)
 };
 
 // Makes `requests` concurrent `GET common::load_path(delay_ms, i)` to `server`, one fiber each

@@ -6,6 +6,7 @@
 #include "fiber_task.hpp"
 #include "green_threads.hpp"
 #include "load.hpp"
+#include "stack_pool.hpp"
 
 #include "ch04-executor/src/executor.hpp"
 #include "ch04-executor/src/reactor.hpp"
@@ -15,6 +16,7 @@
 #include <common/load.hpp>
 #include <common/print.hpp>
 #include <common/server_target.hpp>
+#include <common/trace.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -138,22 +140,27 @@ int run_demo(const common::Options& opts) {
     const long scale = opts.extra_value("--scale");
     const auto deadline = opts.deadline(4000 / scale);
 
+    common::trace::mark("Part 1: a-stack-swap"); // --trace: where each part begins
     common::println("== Part 1: switch to a new stack and call a function (book ch. 5, "
                     "a-stack-swap) ==");
     stack_swap_demo(stack);
     common::println("");
+    common::trace::mark("Part 2: b-show-stack");
     common::println("== Part 2: the new stack's bytes before the switch (book ch. 5, "
                     "b-show-stack) ==");
     show_stack_demo(stack);
     common::println("");
+    common::trace::mark("Part 3: green threads");
     common::println("== Part 3: two threads taking turns: spawn, yield_thread, run (book ch. 5, "
                     "c-fibers) ==");
     counting_threads(stack);
     common::println("");
+    common::trace::mark("Part 4: closures");
     common::println("== Part 4: closures that capture values, and a nested spawn (book ch. 5, "
                     "d-fibers-closure) ==");
     closures(stack);
     common::println("");
+    common::trace::mark("Part 5: fibers on chapter 4's executor");
     common::println("== Part 5: five requests as fibers on chapter 4's executor (book ch. 8, "
                     "b-reactor-executor) ==");
     http_requests(target.endpoint(), scale, deadline, stack);
@@ -181,6 +188,8 @@ const common::ExtraFlag kFlags[] = {
     {"--stack-kib", "stack per fiber in KiB (plus one guard page)", kDefaultStackKib, 8, 65536},
     {"--overflow-kib", "demo: run a fiber that recurses N KiB deep instead (0: off)", 0, 0,
      1 << 20},
+    {"--pool-stacks", "stacks kept for reuse after their fibers end (0: unmap each one)",
+     static_cast<long>(StackPool::kDefaultCapacity), 0, 1 << 20},
 };
 
 } // namespace
@@ -190,6 +199,8 @@ int main(int argc, char** argv) {
         "ch05-fibers", "stackful coroutines: a hand-written context switch, on chapter 4's runtime",
         kFlags};
     return common::run_program(argc, argv, info, [](const common::Options& opts) {
+        StackPool::shared().set_capacity(
+            static_cast<std::size_t>(opts.extra_value("--pool-stacks")));
         return opts.load ? run_load_mode(opts) : run_demo(opts);
     });
 }

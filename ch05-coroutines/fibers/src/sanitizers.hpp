@@ -23,6 +23,7 @@
 #endif
 
 #if defined(CH05_FIBERS_ASAN)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #if defined(CH05_FIBERS_TSAN)
@@ -48,6 +49,14 @@ inline void finish_switch([[maybe_unused]] void* fake_stack,
                           [[maybe_unused]] std::size_t* from_size) {
 #if defined(CH05_FIBERS_ASAN)
     __sanitizer_finish_switch_fiber(fake_stack, from_bottom, from_size);
+#endif
+}
+
+// ASan: forget what is recorded about the stack [bottom, bottom + size) — the red zones of frames
+// that never returned — before another fiber runs on it (stack_pool.hpp).
+inline void forget_stack([[maybe_unused]] const void* bottom, [[maybe_unused]] std::size_t size) {
+#if defined(CH05_FIBERS_ASAN)
+    __asan_unpoison_memory_region(bottom, size);
 #endif
 }
 

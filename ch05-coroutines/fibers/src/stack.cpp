@@ -9,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <sys/mman.h>
@@ -21,12 +22,15 @@ std::size_t page_size() {
     return size;
 }
 
+std::size_t stack_size_for(std::size_t usable_bytes) {
+    const std::size_t page = page_size();
+    const std::size_t size = (usable_bytes + page - 1) / page * page;
+    return size == 0 ? page : size;
+}
+
 Stack::Stack(std::size_t usable_bytes) {
     const std::size_t page = page_size();
-    size_ = (usable_bytes + page - 1) / page * page;
-    if (size_ == 0) {
-        size_ = page;
-    }
+    size_ = stack_size_for(usable_bytes);
     // MAP_NORESERVE: the kernel need not set swap aside for pages we may never touch.
     mapping_ = mmap(nullptr, size_ + page, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -44,7 +48,23 @@ Stack::Stack(std::size_t usable_bytes) {
 }
 
 Stack::~Stack() {
-    munmap(mapping_, size_ + page_size());
+    if (mapping_ != nullptr) {
+        munmap(mapping_, size_ + page_size());
+    }
+}
+
+Stack::Stack(Stack&& other) noexcept
+    : mapping_(std::exchange(other.mapping_, nullptr)),
+      usable_(std::exchange(other.usable_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+Stack& Stack::operator=(Stack&& other) noexcept {
+    if (this != &other) {
+        Stack old(std::move(*this)); // unmapped when it goes out of scope
+        mapping_ = std::exchange(other.mapping_, nullptr);
+        usable_ = std::exchange(other.usable_, nullptr);
+        size_ = std::exchange(other.size_, 0);
+    }
+    return *this;
 }
 
 std::size_t Stack::resident_bytes() const {

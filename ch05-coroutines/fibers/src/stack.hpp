@@ -17,6 +17,10 @@ public:
     ~Stack();
     Stack(const Stack&) = delete;
     Stack& operator=(const Stack&) = delete;
+    // Movable, so a StackPool (stack_pool.hpp) can keep stacks and hand them out again. A
+    // moved-from Stack owns nothing.
+    Stack(Stack&& other) noexcept;
+    Stack& operator=(Stack&& other) noexcept;
 
     // The usable region [bottom(), top()): a stack grows down from top() towards bottom().
     void* bottom() const { return usable_; }
@@ -37,6 +41,9 @@ private:
 
 // The size of a page on this machine.
 std::size_t page_size();
+
+// The usable size a Stack made for `usable_bytes` gets: whole pages, at least one.
+std::size_t stack_size_for(std::size_t usable_bytes);
 
 // Makes a fault in `running`'s guard page, on this thread, end the process with
 // `error: fiber stack overflow (N KiB stack)` and exit status 1. The handler runs on an alternate

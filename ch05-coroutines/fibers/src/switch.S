@@ -77,10 +77,11 @@ fiber_stack_pointer:
 // ---- AArch64, AAPCS64 (Linux; Apple's arm64 ABI keeps the same callee-saved set) --------------
 //
 // Callee-saved: x19-x28, the frame pointer x29, the link register x30 (our return address: `bl`
-// puts it there instead of on the stack), sp, and the low 64 bits of v8-v15, which is d8-d15.
+// puts it there instead of on the stack), sp, the low 64 bits of v8-v15, which is d8-d15, and the
+// mode bits of FPCR (rounding mode, flush-to-zero, default NaN): AArch64's MXCSR.
 // sp must be a multiple of 16 whenever it is used to access memory.
 // Context offsets (context.hpp): sp 0x00, x19..x28 0x08..0x50, x29 0x58, x30 0x60,
-// d8..d15 0x68..0xa0, arg 0xa8.
+// d8..d15 0x68..0xa0, arg 0xa8, fpcr 0xb0.
 
     .text
     .globl fiber_switch
@@ -100,6 +101,8 @@ fiber_switch:
     stp d10, d11, [x0, #0x78]
     stp d12, d13, [x0, #0x88]
     stp d14, d15, [x0, #0x98]
+    mrs x9, fpcr               // floating-point control: a system register, read through x9
+    str x9, [x0, #0xb0]
 
     // Now become `to`.
     ldr x9, [x1, #0x00]
@@ -114,6 +117,8 @@ fiber_switch:
     ldp d10, d11, [x1, #0x78]
     ldp d12, d13, [x1, #0x88]
     ldp d14, d15, [x1, #0x98]
+    ldr x9, [x1, #0xb0]
+    msr fpcr, x9               // like ldmxcsr on x86-64, the slow part of the switch
     ldr x0, [x1, #0xa8]        // first argument for a new fiber's entry function (see x86-64)
     ret                        // branch to x30
     .size fiber_switch, . - fiber_switch

@@ -103,7 +103,8 @@ fiber_test_switch_marked:
     .size fiber_test_switch_marked, . - fiber_test_switch_marked
 
 #elif defined(__aarch64__)
-// Bits: 0-9 x19-x28, 10-17 d8-d15.
+// Bits: 0-9 x19-x28, 10-17 d8-d15, 18 FPCR's rounding mode (seed's low two bits, in bits 22-23;
+// the same seeds as for x86-64's MXCSR).
     .text
     .globl fiber_test_switch_marked
     .type fiber_test_switch_marked, %function
@@ -120,6 +121,12 @@ fiber_test_switch_marked:
     stp d12, d13, [sp, #128]
     stp d14, d15, [sp, #144]
     str x2, [sp, #160]
+    mrs x9, fpcr                // the caller's FPCR, restored at the end
+    str x9, [sp, #168]
+    and x10, x2, #3             // FPCR = the caller's, with rounding mode (seed & 3) in bits 22-23
+    bic x9, x9, #(3 << 22)
+    orr x9, x9, x10, lsl #22
+    msr fpcr, x9
     add x19, x2, #1
     add x20, x2, #2
     add x21, x2, #3
@@ -182,6 +189,14 @@ fiber_test_switch_marked:
     check_d d13, 15
     check_d d14, 16
     check_d d15, 17
+    mrs x9, fpcr
+    ubfx x9, x9, #22, #2
+    and x10, x2, #3
+    cmp x9, x10
+    b.eq 1f
+    orr x0, x0, #(1 << 18)
+1:  ldr x9, [sp, #168]
+    msr fpcr, x9
     ldp x19, x20, [sp, #16]
     ldp x21, x22, [sp, #32]
     ldp x23, x24, [sp, #48]

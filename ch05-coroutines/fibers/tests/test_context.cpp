@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cfenv>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -80,10 +81,34 @@ TEST_CASE("every callee-saved register, general-purpose and floating-point, surv
     const std::uint64_t main_mask_2 = main_switch_marked(probe, tsan_fiber);
     sanitizers::tsan_destroy(tsan_fiber);
     // On x86-64 bits 0-5 are rbx, rbp, r12-r15, 6 MXCSR, 7 the x87 control word; on AArch64
-    // bits 0-9 are x19-x28 and 10-17 d8-d15 (tests/registers.S).
+    // bits 0-9 are x19-x28, 10-17 d8-d15 and 18 FPCR's rounding mode (tests/registers.S).
     CHECK(main_mask == 0);
     CHECK(main_mask_2 == 0);
     CHECK(probe.fiber_mask == 0);
+}
+
+TEST_CASE("a rounding mode set inside a fiber stays in that fiber") {
+    // What the register test checks for the rounding mode, through the C library: std::fesetround
+    // writes it into FPCR on AArch64, into MXCSR and the x87 control word on x86-64 (where glibc's
+    // std::fegetround reads it back from the control word, so there this test needs both lost).
+    REQUIRE(std::fegetround() == FE_TONEAREST);
+    int inside_after_resume = -1;
+    Fiber fiber(
+        [&inside_after_resume] {
+            std::fesetround(FE_UPWARD);
+            Fiber::suspend();
+            inside_after_resume = std::fegetround();
+        },
+        16 * 1024);
+    fiber.resume();
+    const int outside = std::fegetround(); // the fiber's mode must not have leaked out
+    std::fesetround(FE_TOWARDZERO);        // nor may ours leak in
+    fiber.resume();
+    const int outside_again = std::fegetround();
+    std::fesetround(FE_TONEAREST);
+    CHECK(outside == FE_TONEAREST);
+    CHECK(inside_after_resume == FE_UPWARD);
+    CHECK(outside_again == FE_TOWARDZERO);
 }
 
 TEST_CASE("a new fiber's stack is aligned as the ABI requires at function entry") {

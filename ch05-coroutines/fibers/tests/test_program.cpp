@@ -70,8 +70,10 @@ TEST_CASE("recursion that fits the stack runs normally") {
 }
 
 TEST_CASE("bad command lines are one error line and exit status 1") {
-    for (const std::vector<std::string>& args :
-         {std::vector<std::string>{"--stack-kib", "2"}, {"--stack-kib", "lots"}, {"--bogus"}}) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"--stack-kib", "2"},
+                                                 {"--stack-kib", "lots"},
+                                                 {"--pool-stacks", "-1"},
+                                                 {"--bogus"}}) {
         CAPTURE(args.front());
         const common::test::ChildRun run = run_program(args);
         CHECK(run.status == 1);
@@ -82,6 +84,7 @@ TEST_CASE("bad command lines are one error line and exit status 1") {
     const common::test::ChildRun help = run_program({"--help"});
     CHECK(help.status == 0);
     CHECK(contains(help.out, "--stack-kib"));
+    CHECK(contains(help.out, "--pool-stacks"));
 }
 
 } // namespace
