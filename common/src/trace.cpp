@@ -192,6 +192,11 @@ std::string numbered(const char* what, std::uint64_t id) {
 } // namespace
 
 void start() {
+    if constexpr (!compiled_in) {
+        // The hooks are empty in this build: a "trace" would hold nothing but thread names.
+        throw std::runtime_error("trace: this build has tracing compiled out (configured with "
+                                 "-DASYNC_TRACE=OFF)");
+    }
     Recorder& r = recorder();
     {
         std::lock_guard lock(r.mutex);
