@@ -32,30 +32,13 @@ cmake -S "$root" -B "$notrace_build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE
     -DASYNC_TRACE=OFF >/dev/null
 cmake --build "$notrace_build" --target ch04-executor >/dev/null
 
+# shellcheck source=start_delayserver.sh
+source "$root/common/scripts/start_delayserver.sh"
 work="$(mktemp -d)"
 server_pid=""
-cleanup() {
-    if [[ -n "$server_pid" ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$build/common/delayserver" --port 0 --quiet >"$work/server.out" &
-server_pid=$!
-for _ in $(seq 100); do # up to 10 s for its `listening on HOST:PORT` line
-    if grep -q "listening on" "$work/server.out"; then
-        break
-    fi
-    sleep 0.1
-done
-address="$(sed -n 's/^listening on //p' "$work/server.out")"
-if [[ -z "$address" ]]; then
-    echo "error: delayserver: no 'listening on' line within 10 s" >&2
-    exit 1
-fi
+trap '[[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
+start_delayserver "$build/common/delayserver" "$work/server.log" # sets server_pid and port
+address="127.0.0.1:$port"
 
 # count LABEL PROGRAM: one run under callgrind; prints the label, the instructions and the summary.
 count() {
@@ -69,7 +52,7 @@ count() {
 }
 
 echo "ch04-executor --server $address --requests $requests --delay-ms 1000, under callgrind:"
-for run in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
     count "hooks compiled in, off" "$build/ch04-executor/ch04-executor"
     count "hooks compiled out" "$notrace_build/ch04-executor/ch04-executor"
 done
