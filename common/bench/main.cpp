@@ -430,11 +430,9 @@ int run(const bench::DriverOptions& o, const std::string& command) {
         common::eprintln("bench: wrote " + o.markdown_file);
     }
     if (!o.svg_file.empty()) {
-        std::vector<std::string> row_names; // the controls are left out of the chart
+        std::vector<std::string> row_names;
         for (const RowToRun& r : rows) {
-            if (!bench::is_control_row(r.row)) {
-                row_names.push_back(r.row);
-            }
+            row_names.push_back(r.row);
         }
         write_file(o.svg_file, bench::svg_chart(shown.cells, row_names, shown.runs));
         common::eprintln("bench: wrote " + o.svg_file);

@@ -6,6 +6,7 @@
 #include "options.hpp"
 #include "results.hpp"
 #include "results_file.hpp"
+#include "svg_chart.hpp"
 #include "tables.hpp"
 
 #include <doctest/doctest.h>
@@ -55,7 +56,8 @@ TEST_CASE("control rows: a row whose name holds a dash is read, written and aske
           "error: the results file has no ch04-nothing at 10000 requests");
 }
 
-TEST_CASE("control rows: in the full table, not in the summary table, never timing the server") {
+TEST_CASE(
+    "control rows: in the full table, not in the summary table or chart, never the server's") {
     const bench::Results r = bench::parse_results(kResults);
     const std::string full = bench::render_block(r, "full").text;
     CHECK(full.find(
@@ -64,6 +66,9 @@ TEST_CASE("control rows: in the full table, not in the summary table, never timi
     const std::string summary = bench::render_block(r, "summary").text;
     CHECK(summary.find("| ch04 executor |") != std::string::npos);
     CHECK(summary.find("compiled out") == std::string::npos);
+    const std::string chart = bench::svg_chart(r.cells, {"ch04", "ch04-notrace"}, r.runs);
+    CHECK(chart.find("ch04 executor") != std::string::npos);
+    CHECK(chart.find("compiled out") == std::string::npos);
     const auto server = bench::server_row(r.cells, std::nullopt);
     REQUIRE(server.has_value());
     CHECK(server->timed_by == "ch04"); // not the faster ch04-notrace
