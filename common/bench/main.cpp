@@ -43,6 +43,8 @@ struct RowProgram {
     std::string row;
     std::string path_in_build;                // relative to the superbuild's build directory
     std::vector<std::string> extra_args = {}; // after the load-mode flags
+    // From the build with the trace hooks compiled out (the -notrace one), not the main one.
+    bool notrace_build = false;
 };
 
 const std::vector<RowProgram> kRows = {
@@ -56,6 +58,12 @@ const std::vector<RowProgram> kRows = {
     {"ch05", "ch05-coroutines/ch05-coroutines"},
     {"fibers", "ch05-coroutines/ch05-fibers"}, // ch05-coroutines/fibers: stackful coroutines
     {"asio", "common/bench/asio_client"},
+    // Controls: the same programs built with -DASYNC_TRACE=OFF (common/trace.hpp). Beside ch04 and
+    // ch05 they show what the trace hooks cost when compiled in but not enabled.
+    {.row = "ch04-notrace", .path_in_build = "ch04-executor/ch04-executor", .notrace_build = true},
+    {.row = "ch05-notrace",
+     .path_in_build = "ch05-coroutines/ch05-coroutines",
+     .notrace_build = true},
 };
 
 // Sizes where a chapter's design has stopped being a sensible way to do the job. The table
@@ -251,15 +259,25 @@ struct PlannedCell {
 // The rows asked for whose programs exist in `build`; each missing one becomes a note.
 std::vector<RowToRun> find_rows(const bench::DriverOptions& o, const std::string& build,
                                 std::vector<std::string>& notes) {
+    const std::string notrace_build =
+        o.notrace_build_dir.empty() ? build + "-notrace" : o.notrace_build_dir;
     std::vector<RowToRun> rows;
     for (const std::string& wanted : o.rows) {
         for (const RowProgram& p : kRows) {
             if (p.row != wanted) {
                 continue;
             }
-            const std::string path = build + "/" + p.path_in_build;
+            const std::string path =
+                (p.notrace_build ? notrace_build : build) + "/" + p.path_in_build;
             if (is_executable(path)) {
                 rows.push_back({p.row, path, p.extra_args});
+            } else if (p.notrace_build) {
+                notes.push_back(p.row +
+                                " is skipped: there is no build with the trace hooks "
+                                "compiled out at " +
+                                notrace_build +
+                                " (common/scripts/bench.sh makes one; or configure with "
+                                "-DASYNC_TRACE=OFF and name it with --notrace-build-dir).");
             } else if (p.row == "asio") {
                 notes.push_back(
                     "The asio reference row is skipped: asio was not found when this build was "

@@ -20,14 +20,19 @@ of medians.
   --runs N            runs of each row and size (default 5); the tables show medians
   --requests LIST     workloads: comma-separated request counts (default 100,1000,10000)
   --delay-ms D        the delay each request asks for (default 1000)
-  --rows LIST         rows to run (default ch01,ch02,ch03,ch04,uring,ch05,fibers,asio: those
-                      built; uring is ch04-executor --reactor uring)
+  --rows LIST         rows to run (default ch01,ch02,ch03,ch04,uring,ch05,fibers,asio,
+                      ch04-notrace,ch05-notrace: those built; uring is ch04-executor
+                      --reactor uring; the -notrace rows run ch04's and ch05's programs
+                      built with the trace hooks compiled out)
   --all               also run the sizes the table marks as not sensible
   --timeout-s S       kill a run after S seconds and record it as failed (default 60)
   --pause-ms P        pause between runs, so one run's sockets are gone before the next
                       starts (default 300)
   --build-dir DIR     the superbuild's build directory holding the chapter programs
                       (default: the one this program was built in)
+  --notrace-build-dir DIR
+                      a build configured with -DASYNC_TRACE=OFF, for the -notrace rows
+                      (default: the build directory followed by -notrace)
   --results FILE      write the results file to FILE. A full run (default rows, sizes
                       and delay, no --check) writes common/bench/results.txt in the
                       repository unless told otherwise; any other run writes one only
@@ -80,12 +85,15 @@ std::vector<std::string> split(std::string_view text) {
 }
 
 bool known_row(const std::string& row) {
-    for (const char* r : {"ch01", "ch02", "ch03", "ch04", "uring", "ch05", "fibers", "asio"}) {
-        if (row == r) {
-            return true;
-        }
+    return row != "server" && is_row_name(row);
+}
+
+std::string row_list() {
+    std::string out;
+    for (const std::string& row : row_names()) {
+        out += (out.empty() ? "" : ", ") + row;
     }
-    return false;
+    return out;
 }
 
 } // namespace
@@ -149,8 +157,8 @@ DriverOptions parse_command_line(const std::vector<std::string_view>& args,
             o.rows = split(value());
             for (const std::string& row : o.rows) {
                 if (!known_row(row)) {
-                    throw common::UsageError("--rows: unknown row '" + row +
-                                             "' (ch01..ch05, uring, fibers, asio)");
+                    throw common::UsageError("--rows: unknown row '" + row + "' (" + row_list() +
+                                             ")");
                 }
             }
             if (o.rows.empty()) {
@@ -169,6 +177,9 @@ DriverOptions parse_command_line(const std::vector<std::string_view>& args,
         } else if (arg == "--build-dir") {
             for_run();
             o.build_dir = value();
+        } else if (arg == "--notrace-build-dir") {
+            for_run();
+            o.notrace_build_dir = value();
         } else if (arg == "--root") {
             o.root = value();
         } else if (arg == "--results") {

@@ -3,6 +3,8 @@
 // Part of the driver in common/bench; kept apart from main.cpp so that its tests can call it.
 #pragma once
 
+#include "results.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -18,17 +20,18 @@ struct DriverOptions {
     bool requests_given = false;
     long delay_ms = 1000;
     bool delay_given = false;
-    std::vector<std::string> rows = {"ch01",  "ch02", "ch03",   "ch04",
-                                     "uring", "ch05", "fibers", "asio"};
+    std::vector<std::string> rows = row_names();
     bool rows_given = false;
     bool all = false;
     long timeout_s = 60;
     long pause_ms = 300;
     std::string build_dir;
-    std::string root;          // the repository: default results file, chart and READMEs
-    std::string results_file;  // "" on a run that is not full and names none: not written
-    std::string markdown_file; // "" for none
-    std::string svg_file;      // "" for none
+    std::string notrace_build_dir; // the ch04-notrace and ch05-notrace programs' build ("" for
+                                   // the default: the build directory's name + "-notrace")
+    std::string root;              // the repository: default results file, chart and READMEs
+    std::string results_file;      // "" on a run that is not full and names none: not written
+    std::string markdown_file;     // "" for none
+    std::string svg_file;          // "" for none
     bool check = false;
     bool update_docs = false;
     bool check_docs = false;

@@ -89,8 +89,14 @@ Cell summarize(std::string row, std::size_t requests, long delay_ms,
     return cell;
 }
 
-std::optional<ServerRow> server_row(const std::vector<Cell>& cells,
+std::optional<ServerRow> server_row(const std::vector<Cell>& all_cells,
                                     std::optional<double> server_peak_rss_kib) {
+    std::vector<Cell> cells;
+    for (const Cell& cell : all_cells) {
+        if (!is_control_row(cell.row)) {
+            cells.push_back(cell);
+        }
+    }
     std::size_t largest = 0;
     for (const Cell& cell : cells) {
         if (cell.all_ok() && cell.median("elapsed_ms")) {
@@ -125,6 +131,22 @@ std::string with_commas(long long value) {
     return out;
 }
 
+const std::vector<std::string>& row_names() {
+    static const std::vector<std::string> names = {"ch01",         "ch02",        "ch03",   "ch04",
+                                                   "uring",        "ch05",        "fibers", "asio",
+                                                   "ch04-notrace", "ch05-notrace"};
+    return names;
+}
+
+bool is_row_name(std::string_view row) {
+    return row == "server" ||
+           std::find(row_names().begin(), row_names().end(), row) != row_names().end();
+}
+
+bool is_control_row(std::string_view row) {
+    return row.ends_with("-notrace");
+}
+
 std::string row_label(std::string_view row) {
     if (row == "ch01")
         return "ch01 threads";
@@ -142,6 +164,10 @@ std::string row_label(std::string_view row) {
         return "ch05 fibers";
     if (row == "asio")
         return "asio (reference)";
+    if (row == "ch04-notrace")
+        return "ch04, trace hooks compiled out";
+    if (row == "ch05-notrace")
+        return "ch05, trace hooks compiled out";
     return std::string(row);
 }
 

@@ -33,7 +33,7 @@ struct Stat {
 };
 
 struct Cell {
-    std::string row; // "ch01" ... "ch05", "asio"
+    std::string row; // "ch01" ... "ch05", "asio", ...: row_names()
     std::size_t requests = 0;
     long delay_ms = 0;
     int runs = 0;        // runs made
@@ -81,6 +81,18 @@ Cell summarize(std::string row, std::size_t requests, long delay_ms,
 // size. nullopt when there is none.
 std::optional<ServerRow> server_row(const std::vector<Cell>& cells,
                                     std::optional<double> server_peak_rss_kib);
+
+// Every row the driver can run, in the order it runs them: the chapters (`uring` is ch04 on its
+// io_uring reactor, `fibers` ch05's second program), the asio reference client, and the two
+// controls `ch04-notrace` and `ch05-notrace` (see is_control_row).
+const std::vector<std::string>& row_names();
+// A row of the driver's, or `server` (the delay server's row in the results file).
+bool is_row_name(std::string_view row);
+// A control: a chapter's program again, built with the trace hooks compiled out
+// (-DASYNC_TRACE=OFF), run beside its normal build to show that hooks compiled in but off cost
+// nothing measurable. Shown in the full table, not in the summary table or the chart, and never
+// the server row's timer: they measure the build, not a layer.
+bool is_control_row(std::string_view row);
 
 // "10,000"
 std::string with_commas(long long value);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <iterator>
 #include <set>
 
 namespace bench {
@@ -149,8 +150,15 @@ std::string mib_label(double value) {
 
 } // namespace
 
-std::string svg_chart(const std::vector<Cell>& cells, const std::vector<std::string>& rows,
+std::string svg_chart(const std::vector<Cell>& all_cells, const std::vector<std::string>& all_rows,
                       int runs) {
+    // The control rows (ch04-notrace, ...) measure a build option, not a layer: not drawn.
+    std::vector<Cell> cells;
+    std::copy_if(all_cells.begin(), all_cells.end(), std::back_inserter(cells),
+                 [](const Cell& c) { return !is_control_row(c.row); });
+    std::vector<std::string> rows;
+    std::copy_if(all_rows.begin(), all_rows.end(), std::back_inserter(rows),
+                 [](const std::string& row) { return !is_control_row(row); });
     // The data ranges, over the points that will be drawn.
     std::set<std::size_t> sizes;
     double t_lo = 1e300, t_hi = 0, m_lo = 1e300, m_hi = 0;

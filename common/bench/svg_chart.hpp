@@ -11,7 +11,7 @@
 namespace bench {
 
 // `rows` gives the lines' order (and colours). A point is drawn only for a cell whose runs all
-// succeeded; the footnote says so.
+// succeeded; the footnote says so. The control rows (is_control_row) are left out.
 std::string svg_chart(const std::vector<Cell>& cells, const std::vector<std::string>& rows,
                       int runs);
 

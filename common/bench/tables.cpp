@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <functional>
 #include <optional>
+#include <utility>
 
 namespace bench {
 namespace {
@@ -299,6 +300,9 @@ std::string summary_table(const Results& r) {
     out += " peak RSS at " + at + " | threads at " + at + " | polls at " + at + " |\n";
     out += rule + "---:|---:|---:|\n";
     for (const std::string& row : rows_of(r)) {
+        if (is_control_row(row)) {
+            continue; // the full table shows the controls; this one is about the layers
+        }
         out += "| " + summary_label(r, row) + " |";
         for (const std::size_t n : sizes) {
             const Cell* cell = find_cell(r.cells, row, n);
@@ -371,6 +375,22 @@ std::string check_block(const Results& r) {
     return "```text\n" + check_text(r.cells, largest, delay_ms, missed) + "\n```";
 }
 
+// "ch05-ch04" as the two rows whose difference it asks for. A row's own name may hold a dash
+// ("ch04-notrace"), so the split taken is the one whose sides are both row names
+// ("ch04-ch04-notrace": ch04 minus ch04-notrace). nullopt for a row name, or no such split.
+std::optional<std::pair<std::string_view, std::string_view>> difference_of(std::string_view row) {
+    if (is_row_name(row)) {
+        return std::nullopt;
+    }
+    for (std::size_t dash = row.find('-'); dash != std::string_view::npos;
+         dash = row.find('-', dash + 1)) {
+        if (is_row_name(row.substr(0, dash)) && is_row_name(row.substr(dash + 1))) {
+            return std::pair{row.substr(0, dash), row.substr(dash + 1)};
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 Rendered render_field(const Results& r, std::string_view key) {
@@ -388,11 +408,10 @@ Rendered render_field(const Results& r, std::string_view key) {
                            std::string(key.substr(slash1 + 1, slash2 - slash1 - 1)) + "'"};
     }
     std::string why;
-    const std::size_t dash = row.find('-');
-    if (dash != std::string_view::npos) {
+    if (const auto pair = difference_of(row)) {
         // A-B: the difference of two rows' figures.
-        const auto a = usable_cell(r, row.substr(0, dash), *n, why);
-        const auto b = a ? usable_cell(r, row.substr(dash + 1), *n, why) : std::nullopt;
+        const auto a = usable_cell(r, pair->first, *n, why);
+        const auto b = a ? usable_cell(r, pair->second, *n, why) : std::nullopt;
         if (!a || !b) {
             return {false, why};
         }

@@ -18,8 +18,10 @@ struct Rendered {
     std::string text;
 };
 
-// KEY is ROW/N/FIELD. ROW: ch01 ... ch05, uring, asio, server, or A-B (A's figure minus B's, for
-// the numeric fields: "ch05-ch04/10000/rss_per_request"). N: a request count the file has for ROW.
+// KEY is ROW/N/FIELD. ROW: a row name (ch01 ... ch05, uring, fibers, asio, ch04-notrace,
+// ch05-notrace, server), or A-B (A's figure minus B's, for the numeric fields:
+// "ch05-ch04/10000/rss_per_request", "ch04-ch04-notrace/10000/elapsed"). N: a request count the
+// file has for ROW.
 // FIELD:
 //   elapsed            median elapsed               "1,337 ms"
 //   range              min–max elapsed              "1,327–1,349 ms"
@@ -32,10 +34,10 @@ struct Rendered {
 //   its text ("asio" -> "1.22.1").
 Rendered render_field(const Results& results, std::string_view key);
 
-// NAME: summary (one line per row, the sizes as columns: the top README's table), full (every
-// cell with its range and other keys, then the notes), check (the targets checked against the
-// file's largest size, as a text block), run (one paragraph: when, where, how the figures were
-// measured). The text ends without a newline.
+// NAME: summary (one line per row, the sizes as columns: the top README's table; the control rows
+// left out), full (every cell with its range and other keys, then the notes), check (the targets
+// checked against the file's largest size, as a text block), run (one paragraph: when, where, how
+// the figures were measured). The text ends without a newline.
 Rendered render_block(const Results& results, std::string_view name);
 
 // The block names render_block knows, for messages.

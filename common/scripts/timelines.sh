@@ -10,12 +10,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 build="build/default"
 cmake --preset default >/dev/null
-cmake --build --preset default --target ch03-leaf-futures ch04-executor ch05-coroutines tracesvg
+cmake --build --preset default --target ch02-epoll-reactor ch03-leaf-futures ch04-executor ch05-coroutines tracesvg
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# draw PROGRAM-ARGS... -- PART CAPTION OUTPUT: one run, one picture (runs are cached by their args)
+# draw PROGRAM ARGS PART CAPTION OUTPUT: one run, one picture (runs are cached by their args); an
+# empty PART draws the whole run
 draw() {
     local program="$1" args="$2" part="$3" caption="$4" output="$5"
     local trace="$work/$(echo "$program $args" | tr -c 'a-zA-Z0-9' '_').json"
@@ -23,10 +24,17 @@ draw() {
         # shellcheck disable=SC2086 # $args is a list of words
         "$build/$program" $args --trace "$trace" >/dev/null 2>&1
     fi
-    "$build/common/tracesvg" --part "$part" --caption "$caption" "$trace" >"$output"
+    local part_args=()
+    if [[ -n "$part" ]]; then
+        part_args=(--part "$part")
+    fi
+    "$build/common/tracesvg" "${part_args[@]}" --caption "$caption" "$trace" >"$output"
     echo "wrote $output"
 }
 
+draw ch02-epoll-reactor/ch02-epoll-reactor "--scale 10" "" \
+    "ch02-epoll-reactor --scale 10: five requests (delays 500 to 100 ms), one thread, one epoll_wait loop" \
+    ch02-epoll-reactor/timeline.svg
 draw ch03-leaf-futures/ch03-leaf-futures "" "Part 3b" \
     "ch03-leaf-futures (no arguments), part 3b: five requests under join_all, answers 100 ms apart" \
     ch03-leaf-futures/timeline.svg

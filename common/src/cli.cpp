@@ -88,6 +88,10 @@ Options parse_options(int argc, const char* const* argv, const ProgramInfo& info
             if (opts.trace_file->empty()) {
                 throw UsageError("--trace: expected a file name");
             }
+            if constexpr (!trace::compiled_in) {
+                throw UsageError("--trace: this program was built with tracing compiled out "
+                                 "(configure with -DASYNC_TRACE=ON)");
+            }
         } else {
             bool known = false;
             for (const ExtraFlag& flag : info.extra_flags) {

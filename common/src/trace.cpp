@@ -192,6 +192,11 @@ std::string numbered(const char* what, std::uint64_t id) {
 } // namespace
 
 void start() {
+    if constexpr (!compiled_in) {
+        // The hooks are empty in this build: a "trace" would hold nothing but thread names.
+        throw std::runtime_error("trace: this build has tracing compiled out (configured with "
+                                 "-DASYNC_TRACE=OFF)");
+    }
     Recorder& r = recorder();
     {
         std::lock_guard lock(r.mutex);
@@ -282,7 +287,10 @@ void detail::end_poll(const char* what, std::uint64_t id, bool ready) {
     }
 }
 
-void detail::end_wait(int events) {
+namespace {
+
+// Closes this thread's innermost open span as a span event (end_wait and end).
+void close_span(std::string name, const char* category, std::string args) {
     if (!trace::enabled()) { // switched off since the hook checked
         return;
     }
@@ -295,26 +303,21 @@ void detail::end_wait(int events) {
     record(l, Event{.phase = 'X',
                     .ts = span.start,
                     .dur = now_ns() - span.start,
-                    .name = "epoll_wait: " + std::to_string(events) + " events",
-                    .category = "wait",
-                    .args = "{\"events\":" + std::to_string(events) + "}"});
+                    .name = std::move(name),
+                    .category = category,
+                    .args = std::move(args)});
+}
+
+} // namespace
+
+void detail::end_wait(int events) {
+    const KeepErrno keep_errno; // epoll_wait's errno, read after this hook, survives the formatting
+    close_span("epoll_wait: " + std::to_string(events) + " events", "wait",
+               "{\"events\":" + std::to_string(events) + "}");
 }
 
 void detail::end(const char* name) {
-    if (!trace::enabled()) { // switched off since the hook checked
-        return;
-    }
-    const KeepErrno keep_errno;
-    ThreadLog& l = log();
-    OpenSpan span;
-    if (!close(l, span)) {
-        return;
-    }
-    record(l, Event{.phase = 'X',
-                    .ts = span.start,
-                    .dur = now_ns() - span.start,
-                    .name = name,
-                    .category = "span"});
+    close_span(name, "span", "{}");
 }
 
 void detail::wake(const void* queue, std::uint64_t id) {

@@ -9,6 +9,7 @@
 #include "common/print.hpp"
 #include "common/test_support/capture.hpp"
 #include "common/test_support/trace_check.hpp"
+#include "common/test_support/waker_trace.hpp"
 
 #include <doctest/doctest.h>
 
@@ -211,4 +212,24 @@ TEST_CASE("the JSON reader reads what the recorder writes and rejects broken tex
         CAPTURE(bad);
         CHECK_THROWS_AS(common::json::parse(bad), common::json::ParseError);
     }
+}
+
+TEST_CASE("the causal check catches a poll that no wake caused") {
+    // ch04's and ch05's trace tests rest on this check, so it must be able to fail: task 2 is
+    // polled twice, and nothing woke it in between (the wake is task 3's).
+    const Value trace = common::json::parse(
+        R"({"traceEvents":[)"
+        R"({"ph":"X","name":"poll task 2: not ready","ts":1,"dur":1,"pid":1,"tid":1,)"
+        R"("args":{"id":2,"result":"not ready"}},)"
+        R"({"ph":"i","name":"wake task 3","ts":3,"pid":1,"tid":2,"args":{"id":3}},)"
+        R"({"ph":"X","name":"poll task 2: ready","ts":6,"dur":2,"pid":1,"tid":1,)"
+        R"("args":{"id":2,"result":"ready"}}]})");
+    std::size_t polls = 0;
+    std::size_t caused = 0;
+    CHECK(common::test::wake_before_poll_problems(trace, polls, caused).size() == 1);
+    CHECK(polls == 2);
+    CHECK(caused == 0);
+    CHECK(common::test::waker_rule_report(trace) ==
+          "'poll task 2: ready' at 6.000000 us on thread 1.000000 was not caused by a wake of its "
+          "task\nno poll was caused by a wake\n");
 }

@@ -15,6 +15,13 @@
 // formatted or allocated when it is off, and no call is made: the recording half (detail::) is out
 // of line, and builds names from a fixed `what` and a number only when recording.
 //
+// And it can cost nothing: configured with the CMake option ASYNC_TRACE=OFF (`-DASYNC_TRACE=OFF`):
+// then enabled() below is the constant false, every hook is an empty inline function that the
+// optimiser removes, and
+// `--trace` is refused. The benchmark's `ch04-notrace` and `ch05-notrace` rows run such a build
+// beside the normal one, to show what the hooks cost when they are compiled in but off (ch04's
+// README, "See it run", also counts the instructions).
+//
 // When on, each thread appends to its own buffer (one uncontended mutex per event, so the writer
 // may read a buffer while its thread still runs); timestamps all come from std::chrono::
 // steady_clock, one monotonic clock for every thread, so events on different threads line up.
@@ -27,7 +34,16 @@
 #include <string>
 #include <string_view>
 
+// ASYNC_TRACE is 1 or 0, set for every target that links common (common/CMakeLists.txt); a file
+// compiled without it gets the recorder.
+#ifndef ASYNC_TRACE
+#define ASYNC_TRACE 1
+#endif
+
 namespace common::trace {
+
+// Whether this build has the hooks at all (ASYNC_TRACE).
+inline constexpr bool compiled_in = ASYNC_TRACE != 0;
 
 namespace detail {
 extern std::atomic<bool> enabled;
@@ -43,13 +59,19 @@ void instant(const char* what, std::uint64_t id);
 void mark(std::string_view name);
 } // namespace detail
 
-// The one branch every hook pays when tracing is off.
+// The one branch every hook pays when tracing is off; compiled out, the constant false, and the
+// hook is dead code.
 inline bool enabled() {
-    return detail::enabled.load(std::memory_order_relaxed);
+    if constexpr (compiled_in) {
+        return detail::enabled.load(std::memory_order_relaxed);
+    } else {
+        return false;
+    }
 }
 
 // Turns recording on, takes the clock's zero, and names the calling thread "main". Call it
 // before starting the threads to be traced. Forgets whatever an earlier start recorded.
+// Compiled out, it throws std::runtime_error (nothing could be recorded).
 void start();
 // Turns recording off (what was recorded stays, for to_json and write).
 void stop();
