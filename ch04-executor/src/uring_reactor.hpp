@@ -77,8 +77,8 @@ struct Operation {
 
 // The reactor's pool of receive buffers: `count` (a power of two) buffers of `bytes` each.
 struct BufferPoolSize {
-    unsigned count = 256;
-    unsigned bytes = 4096;
+    unsigned count = 1024;
+    unsigned bytes = 1024;
 };
 
 class UringReactor {
