@@ -343,8 +343,10 @@ void UringReactor::complete(const ch02::Completion& c) {
         chunk.emplace(*this, id,
                       buffers_.bytes(id, static_cast<std::size_t>(std::max(c.result, 0))));
     }
-    if (last && op->kind == Operation::Kind::Recv && (c.result == -ENOBUFS || c.result > 0)) {
-        // Not the end of the stream: the kernel stopped the receive, and we start it again.
+    // Not the end of the stream: the kernel stopped the receive, and we start it again.
+    const bool stopped_early =
+        last && op->kind == Operation::Kind::Recv && (c.result == -ENOBUFS || c.result > 0);
+    if (stopped_early) {
         // -ENOBUFS: the pool was empty when data arrived (the data waits in the socket); park the
         // receive until a buffer comes back. A last completion with data: the kernel ended the
         // multishot early (it may, e.g. when the CQ overflows); submit it again at once.
@@ -360,8 +362,7 @@ void UringReactor::complete(const ch02::Completion& c) {
             return;
         }
     }
-    const bool finished =
-        last && !(op->kind == Operation::Kind::Recv && (c.result == -ENOBUFS || c.result > 0));
+    const bool finished = last && !stopped_early;
     std::optional<Waker> waker;
     {
         std::lock_guard lock(op->mutex);
