@@ -281,11 +281,16 @@ void UringReactor::prepare(Pending& p) {
         // the kernel at all: it ends here.
         if (submitted_.count(id) != 0) {
             ch02::prep_cancel(sqe(), id, kCancel);
-        } else if (const auto it = std::find(starved_.begin(), starved_.end(), p.op);
-                   it != starved_.end()) {
-            starved_.erase(it);
-            starved_count_.store(starved_.size(), std::memory_order_seq_cst);
-            finish_cancelled(p.op);
+            return;
+        }
+        for (auto* parked : {&starved_, &resubmit_}) {
+            if (const auto it = std::find(parked->begin(), parked->end(), p.op);
+                it != parked->end()) {
+                parked->erase(it);
+                starved_count_.store(starved_.size(), std::memory_order_seq_cst);
+                finish_cancelled(p.op);
+                return;
+            }
         }
         return;
     }
@@ -518,6 +523,12 @@ void UringReactor::fail_all() {
     };
     for (const auto& entry : submitted_) {
         fail(*entry.second);
+    }
+    for (const auto& op : starved_) { // parked receives: not in the kernel, but waited for
+        fail(*op);
+    }
+    for (const auto& op : resubmit_) {
+        fail(*op);
     }
     for (const Pending& p : queued) {
         if (!p.cancel) {
