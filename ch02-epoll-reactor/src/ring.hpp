@@ -42,7 +42,7 @@ public:
 struct Completion {
     std::uint64_t user_data = 0; // the SQE's user_data: which operation this is
     std::int32_t result = 0;     // what the system call would have returned, or -errno
-    std::uint32_t flags = 0;     // IORING_CQE_F_* (unused here)
+    std::uint32_t flags = 0;     // IORING_CQE_F_*: more to come, which buffer (prep_recv_multishot)
 };
 
 class Ring {

@@ -1,12 +1,13 @@
 // UringReactor: a second reactor for the same executors, built on chapter 2's io_uring Ring — the
 // completion model. The epoll Reactor (reactor.hpp) tells a task "your socket is readable" and the
-// task then reads; this one is handed the whole operation ("recv into this buffer") and tells the
-// task "done: 117 bytes are in your buffer". Executor, Waker and spawn are the same as with the
-// epoll Reactor: the book's point that reactor and executor are independent (ch. 8), made concrete.
+// task then reads; this one is handed the whole operation ("receive on this socket") and tells the
+// task "done: here are 117 bytes, in a buffer that is now yours". Executor, Waker and spawn are
+// the same as with the epoll Reactor: the book's point that reactor and executor are independent
+// (ch. 8), made concrete.
 //
-// Ownership is the lesson. Once an operation is submitted the *kernel* reads or writes its memory,
-// at a time of its choosing, until the completion arrives: the address a connect reads, the
-// request a send reads, the timespec a timeout reads. So that memory (and the socket) lives in an
+// Ownership is the lesson. Once an operation is submitted the *kernel* reads its memory, at a time
+// of its choosing, until the completion arrives: the address a connect reads, the request a send
+// reads, the timespec a timeout reads. So that memory (and the socket) lives in an
 // Operation that the reactor co-owns (a shared_ptr) until its last completion is taken from the
 // ring. A future dropped mid-operation asks for a cancel (IORING_OP_ASYNC_CANCEL) and lets go of
 // its share; the reactor's share keeps the memory alive until the kernel says it is done with it.
@@ -26,6 +27,12 @@
 // task, so a request costs the executor two polls, as on the epoll reactor — the first, which
 // submits the chain, and the one its answer wakes.
 //
+// Threads: one reactor thread owns the Ring (it has no lock). Futures on any executor thread hand
+// operations over through a mutex-guarded queue; the reactor thread takes the whole queue, fills
+// one SQE per operation and enters them all together with the wait — one io_uring_enter for the
+// batch. A thread that queues work while the reactor sleeps wakes it through an eventfd whose read
+// is itself an operation on the ring. Buffers go back to the pool from any thread, under a lock of
+// their own.
 #pragma once
 
 #include "uring_received_buffer.hpp"
