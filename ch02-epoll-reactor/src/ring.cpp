@@ -24,9 +24,11 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 namespace ch02 {
@@ -290,6 +292,17 @@ void prep_recv_multishot(io_uring_sqe* sqe, int fd, std::uint16_t group, std::ui
     sqe->ioprio = IORING_RECV_MULTISHOT | IORING_RECVSEND_POLL_FIRST;
     sqe->len = 0; // multishot: each chunk as large as the buffer it lands in
     sqe->user_data = user_data;
+}
+
+void require_multishot_recv() {
+    utsname name{};
+    int major = 0;
+    int minor = 0;
+    if (::uname(&name) == 0 && std::sscanf(name.release, "%d.%d", &major, &minor) == 2 &&
+        major < 6) {
+        throw RingUnavailable(std::string("multishot receive needs Linux 6.0 or later, this is ") +
+                              name.release);
+    }
 }
 
 void link_to_next(io_uring_sqe* sqe) {

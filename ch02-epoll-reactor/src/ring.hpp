@@ -142,6 +142,10 @@ void prep_read(io_uring_sqe* sqe, int fd, void* buffer, std::size_t size, std::u
 // receive goes on, and a last one without it (0 at end of stream, or -errno; -ENOBUFS when the
 // group had no buffer left). Multishot receive: Linux 6.0 or later.
 void prep_recv_multishot(io_uring_sqe* sqe, int fd, std::uint16_t group, std::uint64_t user_data);
+// Throws RingUnavailable when the kernel is older than 6.0 and so has no multishot receive. No
+// feature bit announces it (an older kernel fails each such receive with -EINVAL), so this asks the
+// kernel its version.
+void require_multishot_recv();
 // Makes the next SQE wait for this one (IOSQE_IO_LINK): the kernel starts it only when this one
 // has succeeded, and completes it with -ECANCELED when this one fails. The chain ends at the first
 // SQE without the flag.

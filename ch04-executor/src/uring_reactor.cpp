@@ -8,10 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <utility>
 
@@ -34,19 +32,11 @@ constexpr unsigned kCompletionEntries = 65536;
 // The buffer group of the pool (any number: this ring has only one).
 constexpr std::uint16_t kBufferGroup = 0;
 
-// The multishot receive came with Linux 6.0, and no feature bit announces it (an older kernel
-// fails each receive with -EINVAL): ask the kernel its version, and refuse clearly up front.
-// No fallback to one buffer per receive: that is the design this reactor exists to replace.
+// The pool's receives are multishot (Linux 6.0): refuse an older kernel up front, clearly, rather
+// than fail every receive with -EINVAL. No fallback to one buffer per receive: that is the design
+// this reactor exists to replace.
 ch02::Ring& require_multishot_recv(ch02::Ring& ring) {
-    utsname name{};
-    int major = 0;
-    int minor = 0;
-    if (::uname(&name) == 0 && std::sscanf(name.release, "%d.%d", &major, &minor) == 2 &&
-        major < 6) {
-        throw ch02::RingUnavailable(std::string("multishot receive needs Linux 6.0 or later, this "
-                                                "is ") +
-                                    name.release);
-    }
+    ch02::require_multishot_recv();
     return ring;
 }
 

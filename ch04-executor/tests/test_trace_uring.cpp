@@ -55,7 +55,7 @@ std::size_t ring_waits(const Value& trace, double& completions) {
 
 TEST_CASE("uring trace: in the demo, the reactor's waits are io_uring_enter spans, and every "
           "poll of a task after its first follows a wake of it") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     common::test::ChildRun run;
@@ -76,7 +76,7 @@ TEST_CASE("uring trace: in the demo, the reactor's waits are io_uring_enter span
 
 TEST_CASE("uring trace: in load mode over three executors, every poll after a task's first "
           "follows its wake") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     common::test::ChildRun run;

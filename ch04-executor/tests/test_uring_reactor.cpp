@@ -80,7 +80,7 @@ private:
 } // namespace
 
 TEST_CASE("uring: UringHttpGetFuture gets the body, and every operation and descriptor is gone") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -100,7 +100,7 @@ TEST_CASE("uring: UringHttpGetFuture gets the body, and every operation and desc
 }
 
 TEST_CASE("uring: a refused connect is the task's error, with the kernel's reason") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -118,7 +118,7 @@ TEST_CASE("uring: a refused connect is the task's error, with the kernel's reaso
 }
 
 TEST_CASE("uring: UringSleep is ready after its duration, not before") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -131,7 +131,7 @@ TEST_CASE("uring: UringSleep is ready after its duration, not before") {
 }
 
 TEST_CASE("uring: an operation queued while the reactor thread sleeps wakes it") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -150,7 +150,7 @@ TEST_CASE("uring: an operation queued while the reactor thread sleeps wakes it")
 
 TEST_CASE("uring: a send in flight keeps the request it reads alive after its owner let go, until "
           "it completes") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -181,7 +181,7 @@ TEST_CASE("uring: a send in flight keeps the request it reads alive after its ow
 
 TEST_CASE("uring: dropping a future mid-receive cancels the receive, and the reactor keeps the "
           "operation until the completion arrives") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -216,7 +216,7 @@ TEST_CASE("uring: dropping a future mid-receive cancels the receive, and the rea
 
 TEST_CASE("uring: a receive that finds the pool empty waits, and gets its data once a buffer is "
           "given back") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -273,7 +273,7 @@ TEST_CASE("uring: a receive that finds the pool empty waits, and gets its data o
 }
 
 TEST_CASE("uring: a future dropped with received data unread gives its buffers back at once") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -295,7 +295,7 @@ TEST_CASE("uring: a future dropped with received data unread gives its buffers b
 }
 
 TEST_CASE("uring: many requests through a pool of two small buffers all get their bodies") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
@@ -325,7 +325,7 @@ TEST_CASE("uring: many requests through a pool of two small buffers all get thei
 }
 
 TEST_CASE("uring: a reactor destroyed with operations in flight cancels them and closes all") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     Watchdog dog;
