@@ -24,9 +24,11 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 namespace ch02 {
@@ -162,6 +164,29 @@ unsigned Ring::pending() const {
     return sqe_tail_ - load_acquire(sq_head_);
 }
 
+unsigned Ring::space() const {
+    return sq_entries_ - pending();
+}
+
+void Ring::register_buffer_ring(io_uring_buf_reg& registration) {
+    const long done = ::syscall(__NR_io_uring_register, ring_fd_.get(), IORING_REGISTER_PBUF_RING,
+                                &registration, 1);
+    if (done < 0) {
+        if (errno == EINVAL) {
+            throw RingUnavailable(
+                "IORING_REGISTER_PBUF_RING: not supported (Linux 5.19 or later needed)");
+        }
+        common::throw_errno("io_uring_register", "IORING_REGISTER_PBUF_RING");
+    }
+}
+
+void Ring::unregister_buffer_ring(std::uint16_t group) noexcept {
+    io_uring_buf_reg registration{};
+    registration.bgid = group;
+    ::syscall(__NR_io_uring_register, ring_fd_.get(), IORING_UNREGISTER_PBUF_RING, &registration,
+              1);
+}
+
 int Ring::enter(unsigned to_submit, unsigned min_complete, unsigned flags, void* arg,
                 std::size_t arg_size) {
     ++enter_calls_;
@@ -227,6 +252,10 @@ std::optional<Completion> Ring::next_completion() {
     return out;
 }
 
+unsigned Ring::ready() const {
+    return load_acquire(cq_tail_) - load_relaxed(cq_head_);
+}
+
 void prep_connect(io_uring_sqe* sqe, int fd, const sockaddr_in& address, std::uint64_t user_data) {
     sqe->opcode = IORING_OP_CONNECT;
     sqe->fd = fd;
@@ -251,6 +280,33 @@ void prep_recv(io_uring_sqe* sqe, int fd, void* buffer, std::size_t size, std::u
     sqe->addr = reinterpret_cast<std::uint64_t>(buffer);
     sqe->len = static_cast<std::uint32_t>(size);
     sqe->user_data = user_data;
+}
+
+void prep_recv_multishot(io_uring_sqe* sqe, int fd, std::uint16_t group, std::uint64_t user_data) {
+    sqe->opcode = IORING_OP_RECV;
+    sqe->fd = fd;
+    sqe->flags = IOSQE_BUFFER_SELECT; // no buffer of ours: the kernel picks one from the group
+    sqe->buf_group = group;
+    // POLL_FIRST: wait for data before picking a buffer (a first try on an empty socket would
+    // otherwise take one and put it back, or fail with -ENOBUFS when the group is empty).
+    sqe->ioprio = IORING_RECV_MULTISHOT | IORING_RECVSEND_POLL_FIRST;
+    sqe->len = 0; // multishot: each chunk as large as the buffer it lands in
+    sqe->user_data = user_data;
+}
+
+void require_multishot_recv() {
+    utsname name{};
+    int major = 0;
+    int minor = 0;
+    if (::uname(&name) == 0 && std::sscanf(name.release, "%d.%d", &major, &minor) == 2 &&
+        major < 6) {
+        throw RingUnavailable(std::string("multishot receive needs Linux 6.0 or later, this is ") +
+                              name.release);
+    }
+}
+
+void link_to_next(io_uring_sqe* sqe) {
+    sqe->flags |= IOSQE_IO_LINK;
 }
 
 void prep_read(io_uring_sqe* sqe, int fd, void* buffer, std::size_t size, std::uint64_t user_data) {

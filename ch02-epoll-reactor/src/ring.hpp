@@ -42,7 +42,7 @@ public:
 struct Completion {
     std::uint64_t user_data = 0; // the SQE's user_data: which operation this is
     std::int32_t result = 0;     // what the system call would have returned, or -errno
-    std::uint32_t flags = 0;     // IORING_CQE_F_* (unused here)
+    std::uint32_t flags = 0;     // IORING_CQE_F_*: more to come, which buffer (prep_recv_multishot)
 };
 
 class Ring {
@@ -74,11 +74,22 @@ public:
 
     // Takes the oldest completion from the CQ, if there is one. No system call.
     std::optional<Completion> next_completion();
+    // Completions waiting in the CQ. No system call.
+    unsigned ready() const;
+
+    // Registers a provided-buffer ring (buffer_ring.hpp) with the kernel, and takes it back. The
+    // first throws RingUnavailable when the kernel has no buffer rings (Linux 5.19 or later).
+    void register_buffer_ring(io_uring_buf_reg& registration);
+    void unregister_buffer_ring(std::uint16_t group) noexcept;
 
     unsigned sq_capacity() const { return sq_entries_; }
     unsigned cq_capacity() const { return cq_entries_; }
     // SQEs filled but not yet taken by the kernel.
     unsigned pending() const;
+    // SQEs that next_sqe() can still hand out before the queue is full: a caller that needs
+    // several entries together (a linked chain, which must not be split between two submissions)
+    // checks this first.
+    unsigned space() const;
     // io_uring_enter calls this ring has made: the one system call of the completion model, counted
     // so that the programs can report system calls per request.
     std::uint64_t enter_calls() const { return enter_calls_; }
@@ -126,6 +137,19 @@ void prep_send(io_uring_sqe* sqe, int fd, const void* data, std::size_t size,
                std::uint64_t user_data);
 void prep_recv(io_uring_sqe* sqe, int fd, void* buffer, std::size_t size, std::uint64_t user_data);
 void prep_read(io_uring_sqe* sqe, int fd, void* buffer, std::size_t size, std::uint64_t user_data);
+// A receive that takes its buffer from buffer group `group` (buffer_ring.hpp) when data arrives,
+// and keeps receiving: one completion per chunk of data, each with IORING_CQE_F_MORE set while the
+// receive goes on, and a last one without it (0 at end of stream, or -errno; -ENOBUFS when the
+// group had no buffer left). Multishot receive: Linux 6.0 or later.
+void prep_recv_multishot(io_uring_sqe* sqe, int fd, std::uint16_t group, std::uint64_t user_data);
+// Throws RingUnavailable when the kernel is older than 6.0 and so has no multishot receive. No
+// feature bit announces it (an older kernel fails each such receive with -EINVAL), so this asks the
+// kernel its version.
+void require_multishot_recv();
+// Makes the next SQE wait for this one (IOSQE_IO_LINK): the kernel starts it only when this one
+// has succeeded, and completes it with -ECANCELED when this one fails. The chain ends at the first
+// SQE without the flag.
+void link_to_next(io_uring_sqe* sqe);
 // Asks the kernel to cancel the operation submitted with `target`. Two completions follow: the
 // target's (-ECANCELED if it was cancelled, its normal result if it finished first) and the
 // cancel's own (0, -ENOENT when nothing matched, -EALREADY when it was too late to stop).

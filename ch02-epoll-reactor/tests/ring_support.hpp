@@ -13,10 +13,17 @@
 
 namespace ch02::test {
 
-// Why io_uring cannot be used here ("io_uring unavailable: ..."), or nullopt when it can.
-inline std::optional<std::string> ring_unavailable() {
+// Why io_uring cannot be used here ("io_uring unavailable: ..."), or nullopt when it can; with
+// Needs::Multishot, also the multishot receive that ch04's UringReactor and the buffer-ring test
+// need (Linux 6.0).
+enum class Needs { Ring, Multishot };
+
+inline std::optional<std::string> ring_unavailable(Needs needs = Needs::Ring) {
     try {
         const Ring probe(2);
+        if (needs == Needs::Multishot) {
+            require_multishot_recv();
+        }
     } catch (const RingUnavailable& e) {
         return std::string(e.what());
     }
@@ -24,8 +31,8 @@ inline std::optional<std::string> ring_unavailable() {
 }
 
 // Use at the top of a test case: `if (skip_without_ring()) return;`
-inline bool skip_without_ring() {
-    if (const auto why = ring_unavailable()) {
+inline bool skip_without_ring(Needs needs = Needs::Ring) {
+    if (const auto why = ring_unavailable(needs)) {
         MESSAGE("SKIPPED: " << *why);
         return true;
     }

@@ -1,10 +1,12 @@
 // Tests of the Ring (ring.hpp) against the real kernel: the submission queue's bound and its reuse
 // once the kernel has taken entries, completions matched by user_data whatever their order, and
-// the results a failed or cancelled operation carries (-ECONNREFUSED, -ECANCELED). Each test
+// the results a failed or cancelled operation carries (-ECONNREFUSED, -ECANCELED), and the buffer
+// ring a multishot receive picks from (-ENOBUFS when it is empty). Each test
 // reports itself skipped, with the kernel's reason, where io_uring is unavailable.
 #include "ring_support.hpp"
 #include "support.hpp"
 
+#include "ch02-epoll-reactor/src/buffer_ring.hpp"
 #include "ch02-epoll-reactor/src/ring.hpp"
 
 #include <common/fd.hpp>
@@ -17,6 +19,8 @@
 #include <cerrno>
 #include <chrono>
 #include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -164,4 +168,62 @@ TEST_CASE("ring: a wait with a timeout returns without a completion when nothing
     ring.submit_and_wait(std::chrono::milliseconds(50));
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(50));
     CHECK_FALSE(ring.next_completion().has_value());
+}
+
+TEST_CASE("buffer ring: a multishot receive takes one buffer per chunk from the ring, -ENOBUFS "
+          "when it is empty, and a buffer given back is picked again") {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
+        return;
+    }
+    common::test::Watchdog dog;
+    Ring ring(8);
+    ch02::BufferRing buffers(ring, 5, 2, 16); // two buffers of 16 bytes, group 5
+    auto pair = ch02::test::tcp_pair();
+    ch02::prep_recv_multishot(ring.next_sqe(), pair.near.get(), buffers.group(), 7);
+    ring.submit();
+
+    // One chunk: the kernel picked a buffer when the data arrived, and the completion says which.
+    const auto bytes_of = [&](const Completion& c) {
+        REQUIRE((c.flags & IORING_CQE_F_BUFFER) != 0);
+        const auto id = static_cast<std::uint16_t>(c.flags >> IORING_CQE_BUFFER_SHIFT);
+        CHECK(id < 2);
+        return std::pair{id, std::string(buffers.bytes(id, static_cast<std::size_t>(c.result)))};
+    };
+    ch02::test::send_text(pair.far, "first");
+    auto got = wait_for(ring, 1);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].user_data == 7);
+    CHECK((got[0].flags & IORING_CQE_F_MORE) != 0); // the receive goes on
+    const auto [first_id, first] = bytes_of(got[0]);
+    CHECK(first == "first");
+
+    ch02::test::send_text(pair.far, "second");
+    got = wait_for(ring, 1);
+    REQUIRE(got.size() == 1);
+    const auto [second_id, second] = bytes_of(got[0]);
+    CHECK(second == "second");
+    CHECK(second_id != first_id); // both buffers are ours now: the ring is empty
+
+    ch02::test::send_text(pair.far, "third");
+    got = wait_for(ring, 1);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].result == -ENOBUFS);
+    CHECK((got[0].flags & IORING_CQE_F_MORE) == 0); // the receive has ended; "third" waits
+
+    buffers.give_back(first_id);
+    ch02::prep_recv_multishot(ring.next_sqe(), pair.near.get(), buffers.group(), 8);
+    ring.submit();
+    got = wait_for(ring, 1);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].user_data == 8);
+    const auto [third_id, third] = bytes_of(got[0]);
+    CHECK(third_id == first_id); // the only buffer in the ring
+    CHECK(third == "third");
+
+    // Even the end of stream needs a buffer in the ring (without one it is -ENOBUFS as well).
+    buffers.give_back(second_id);
+    pair.far.reset(); // end of stream: the last completion, 0 and no F_MORE
+    got = wait_for(ring, 1);
+    REQUIRE(got.size() >= 1);
+    CHECK(got.back().result == 0);
 }

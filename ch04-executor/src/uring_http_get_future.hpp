@@ -1,14 +1,16 @@
 // UringHttpGetFuture: HttpGetFuture (http_get_future.hpp) for the UringReactor. The same contract
-// — lazy, ready with the body, throws on errors — but the connect, the send and every recv are
-// operations the kernel performs for us; the future only submits the next one and, when polled,
-// looks whether the current one has completed.
+// — lazy, ready with the body, throws on errors — but the connect, the send and the receive are
+// operations the kernel performs for us. The first poll submits all three as one linked chain;
+// later polls take what the receive has brought and give its buffers back.
 //
 // ch04's pinning rule, in a stronger form. A polled future must not move because it may point
 // into itself (book ch. 9; src/pinning/); the epoll reactor itself only keeps ids. Here the
-// *kernel* holds the address of this request's buffer, and no destructor can take that back: so
-// the buffer is not a member of the future at all but lives in an Operation that the reactor
-// co-owns until the completion arrives. Dropping the future mid-recv cancels the recv; the buffer
-// outlives the future until the kernel is done.
+// *kernel* holds the addresses of what it reads — the server's address for the connect, the
+// request for the send — and no destructor can take that back: so they are not members of the
+// future at all but live in Operations that the reactor co-owns until their completions arrive.
+// Dropping the future mid-request cancels what is in flight; that memory outlives the future
+// until the kernel is done. (The answer's bytes arrive in the reactor's pool instead, in buffers
+// that the future owns once a completion hands them over: uring_received_buffer.hpp.)
 #pragma once
 
 #include "future.hpp"
@@ -18,6 +20,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ch04 {
 
@@ -32,17 +35,17 @@ public:
 
     PollState<std::string> poll(const Waker& waker) override;
 
-    // The operation in flight or last completed (none before the first poll): for tests.
-    std::weak_ptr<const Operation> current_operation() const { return op_; }
-
-    // The receive buffer's size: each recv completion brings at most this many bytes.
-    static constexpr std::size_t kRecvBytes = 4096;
+    // The chain's operations (none before the first poll): for tests.
+    std::weak_ptr<const Operation> connect_operation() const { return connect_; }
+    std::weak_ptr<const Operation> send_operation() const { return send_; }
+    std::weak_ptr<const Operation> recv_operation() const { return recv_; }
 
 private:
-    enum class State { Start, Connecting, Sending, Receiving, Done };
+    enum class State { Start, Receiving, Done };
 
     PollState<std::string> advance(const Waker& waker);
-    void next(Operation::Kind kind, const Waker& waker); // submit the next operation on the socket
+    void start(const Waker& waker);           // the first poll: the socket, and the chain submitted
+    void throw_if_failed(const Waker& waker); // the first failed step of the chain, as an error
 
     UringReactor& reactor_;
     common::Endpoint server_;
@@ -50,7 +53,13 @@ private:
     bool announce_;
     State state_ = State::Start;
     std::shared_ptr<common::Fd> socket_;
-    std::shared_ptr<Operation> op_; // the operation in flight (or just completed)
+    // The chain: each step starts when the one before it succeeded. Kept until the future is done
+    // so that a failure can be reported by the step that failed.
+    std::shared_ptr<Operation> connect_;
+    std::shared_ptr<Operation> send_;
+    std::shared_ptr<Operation> recv_;
+    std::vector<ReceivedBuffer>
+        chunks_; // reused: buffers taken from the receive, given back at once
     std::string response_;
 };
 

@@ -37,7 +37,7 @@ common::test::LoadOutcome uring(const common::Endpoint& server,
 
 #define URING_LOAD_CASE(mode)                                                                      \
     TEST_CASE("uring load: " #mode ", one and two executors") {                                    \
-        if (ch02::test::skip_without_ring()) {                                                     \
+        if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {                         \
             return;                                                                                \
         }                                                                                          \
         common::test::check_load_against(common::test::Misbehavior::mode, uring<1>);               \

@@ -21,7 +21,7 @@ common::test::ChildRun run_program(const std::vector<std::string>& args) {
 } // namespace
 
 TEST_CASE("uring program: the demo's three parts run on the ring, every request answered") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     const std::size_t baseline = common::test::open_descriptor_count();
@@ -56,7 +56,7 @@ TEST_CASE("uring program: the demo's three parts run on the ring, every request 
 }
 
 TEST_CASE("uring program: load mode's summary says reactor=uring and counts its system calls") {
-    if (ch02::test::skip_without_ring()) {
+    if (ch02::test::skip_without_ring(ch02::test::Needs::Multishot)) {
         return;
     }
     const auto run = run_program({"--reactor", "uring", "--requests", "50", "--delay-ms", "20"});

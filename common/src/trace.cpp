@@ -316,6 +316,24 @@ void detail::end_wait(int events) {
                "{\"events\":" + std::to_string(events) + "}");
 }
 
+void detail::end_ring_wait(int completions) {
+    if (!trace::enabled()) { // switched off since the hook checked
+        return;
+    }
+    const KeepErrno keep_errno;
+    ThreadLog& l = log();
+    OpenSpan span;
+    if (!close(l, span)) {
+        return;
+    }
+    record(l, Event{.phase = 'X',
+                    .ts = span.start,
+                    .dur = now_ns() - span.start,
+                    .name = "io_uring_enter: " + std::to_string(completions) + " completions",
+                    .category = "wait",
+                    .args = "{\"completions\":" + std::to_string(completions) + "}"});
+}
+
 void detail::end(const char* name) {
     close_span(name, "span", "{}");
 }

@@ -53,6 +53,7 @@ void begin();
 void begin_poll(const void* queue, std::uint64_t id);
 void end_poll(const char* what, std::uint64_t id, bool ready);
 void end_wait(int events);
+void end_ring_wait(int completions);
 void end(const char* name);
 void wake(const void* queue, std::uint64_t id);
 void instant(const char* what, std::uint64_t id);
@@ -116,6 +117,13 @@ inline void end_poll(const char* what, std::uint64_t id, bool ready) {
 inline void end_wait(int events) {
     if (enabled()) {
         detail::end_wait(events);
+    }
+}
+// The same for a wait in io_uring_enter that left `completions` completions in the ring (ch04's
+// UringReactor): "io_uring_enter: N completions", drawn as a wait like epoll_wait.
+inline void end_ring_wait(int completions) {
+    if (enabled()) {
+        detail::end_ring_wait(completions);
     }
 }
 // Closes the span with a fixed name (a coroutine resumption, the reactor's dispatch of events).
