@@ -289,7 +289,7 @@ void detail::end_poll(const char* what, std::uint64_t id, bool ready) {
 
 namespace {
 
-// Closes this thread's innermost open span as a span event (end_wait and end).
+// Closes this thread's innermost open span as a span event (end_wait, end_ring_wait and end).
 void close_span(std::string name, const char* category, std::string args) {
     if (!trace::enabled()) { // switched off since the hook checked
         return;
@@ -317,21 +317,9 @@ void detail::end_wait(int events) {
 }
 
 void detail::end_ring_wait(int completions) {
-    if (!trace::enabled()) { // switched off since the hook checked
-        return;
-    }
-    const KeepErrno keep_errno;
-    ThreadLog& l = log();
-    OpenSpan span;
-    if (!close(l, span)) {
-        return;
-    }
-    record(l, Event{.phase = 'X',
-                    .ts = span.start,
-                    .dur = now_ns() - span.start,
-                    .name = "io_uring_enter: " + std::to_string(completions) + " completions",
-                    .category = "wait",
-                    .args = "{\"completions\":" + std::to_string(completions) + "}"});
+    const KeepErrno keep_errno; // as end_wait: io_uring_enter's errno survives the formatting
+    close_span("io_uring_enter: " + std::to_string(completions) + " completions", "wait",
+               "{\"completions\":" + std::to_string(completions) + "}");
 }
 
 void detail::end(const char* name) {
