@@ -18,12 +18,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 preset=default
-dir=build/exercises
+tree=build/exercises
 jobs=4 # the tests mostly wait on timers and sockets, so more than the core count is fine
 while (($#)); do
     case "$1" in
         --preset) preset="$2"; shift 2 ;;
-        --build-dir) dir="$2"; shift 2 ;;
+        --build-dir) tree="$2"; shift 2 ;;
         --jobs) jobs="$2"; shift 2 ;;
         -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: check_exercises: unknown argument '$1' (try --help)" >&2; exit 1 ;;
@@ -43,28 +43,28 @@ fi
 configure() { # $1: what (for the log), then -D options
     local what="$1"
     shift
-    cmake --preset "$preset" -B "$dir" "$@" >"$dir/exercises-$what.configure.log" 2>&1 ||
-        { cat "$dir/exercises-$what.configure.log" >&2; echo "error: check_exercises: configure ($what) failed" >&2; exit 1; }
+    cmake --preset "$preset" -B "$tree" "$@" >"$tree/exercises-$what.configure.log" 2>&1 ||
+        { cat "$tree/exercises-$what.configure.log" >&2; echo "error: check_exercises: configure ($what) failed" >&2; exit 1; }
 }
 
 run_side() { # $1: solutions|skeletons, $2: SOLUTIONS|ON
     local options=()
     for n in "${chapters[@]}"; do options+=("-DCH${n}_EXERCISES=$2"); done
-    echo "== $1: configure, build async_exercises, ctest -L exercise ($dir) =="
+    echo "== $1: configure, build async_exercises, ctest -L exercise ($tree) =="
     configure "$1" "${options[@]}"
-    cmake --build "$dir" --target async_exercises >"$dir/exercises-$1.build.log" 2>&1 ||
-        { tail -n 40 "$dir/exercises-$1.build.log" >&2; echo "error: check_exercises: build ($1) failed" >&2; exit 1; }
-    rm -f "$dir/exercises-$1.xml"
+    cmake --build "$tree" --target async_exercises >"$tree/exercises-$1.build.log" 2>&1 ||
+        { tail -n 40 "$tree/exercises-$1.build.log" >&2; echo "error: check_exercises: build ($1) failed" >&2; exit 1; }
+    rm -f "$tree/exercises-$1.xml"
     # Failures are expected on the skeleton side; the table below judges them.
-    ctest --test-dir "$dir" -L exercise -j "$jobs" --timeout 60 --output-junit "exercises-$1.xml" \
-        >"$dir/exercises-$1.ctest.log" 2>&1 || true
-    [ -f "$dir/exercises-$1.xml" ] ||
-        { tail -n 20 "$dir/exercises-$1.ctest.log" >&2; echo "error: check_exercises: ctest ($1) wrote no results" >&2; exit 1; }
+    ctest --test-dir "$tree" -L exercise -j "$jobs" --timeout 60 --output-junit "exercises-$1.xml" \
+        >"$tree/exercises-$1.ctest.log" 2>&1 || true
+    [ -f "$tree/exercises-$1.xml" ] ||
+        { tail -n 20 "$tree/exercises-$1.ctest.log" >&2; echo "error: check_exercises: ctest ($1) wrote no results" >&2; exit 1; }
 }
 
 reused=0
-[ -f "$dir/CMakeCache.txt" ] && reused=1
-mkdir -p "$dir"
+[ -f "$tree/CMakeCache.txt" ] && reused=1
+mkdir -p "$tree"
 start=$(date +%s)
 run_side solutions SOLUTIONS
 run_side skeletons ON
@@ -76,7 +76,7 @@ if ((reused)); then
     configure reset "${off[@]}"
 fi
 
-python3 - "$elapsed" "$dir" <<'PY'
+python3 - "$elapsed" "$tree" <<'PY'
 import glob, os, sys, xml.etree.ElementTree as ET
 
 def results(path):
