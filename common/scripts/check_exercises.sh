@@ -3,24 +3,29 @@
 # answer (solution/), every test passes; built against the untouched file the reader edits, at
 # least one test fails — an exercise whose tests pass without being solved asserts nothing.
 #
-#     common/scripts/check_exercises.sh [--preset NAME] [--jobs N]
+#     common/scripts/check_exercises.sh [--preset NAME] [--build-dir DIR] [--jobs N]
 #
-# One configure of the superbuild per side, in build/exercises-solutions and
-# build/exercises-skeletons (every CHNN_EXERCISES set to SOLUTIONS, then ON), building only the
-# exercise tests (target async_exercises) and running only them (`ctest -L exercise`). Prints a
-# table (exercise, solution, skeleton) and exits 1 on any violation: a solution test that fails, a
-# skeleton that fails no test, or an exercise folder without tests. Uses the compiler cache when
-# the environment names one (CMAKE_CXX_COMPILER_LAUNCHER), as every build here does.
+# Both sides are built in one tree (build/exercises, or DIR), one after the other: configured with
+# every CHNN_EXERCISES set to SOLUTIONS, then to ON. Only the exercise tests are built (target
+# async_exercises) and run (`ctest -L exercise`), and the second side recompiles only the exercise
+# files, not common and the chapters. DIR may be an existing build tree of the same preset (CI passes
+# build/default, already built by then): its libraries are reused, and the exercise options are
+# set back to OFF at the end. Prints a table (exercise, solution, skeleton) and exits 1 on any
+# violation: a solution test that fails, a skeleton that fails no test, or an exercise folder
+# without tests. Uses the compiler cache when the environment names one
+# (CMAKE_CXX_COMPILER_LAUNCHER), as every build here does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 preset=default
+tree=build/exercises
 jobs=4 # the tests mostly wait on timers and sockets, so more than the core count is fine
 while (($#)); do
     case "$1" in
         --preset) preset="$2"; shift 2 ;;
+        --build-dir) tree="$2"; shift 2 ;;
         --jobs) jobs="$2"; shift 2 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: check_exercises: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
 done
@@ -35,29 +40,43 @@ if ((${#chapters[@]} == 0)); then
     exit 1
 fi
 
-run_side() { # $1: solutions|skeletons, $2: SOLUTIONS|ON
-    local dir="build/exercises-$1" options=()
-    for n in "${chapters[@]}"; do options+=("-DCH${n}_EXERCISES=$2"); done
-    echo "== $1: configure, build async_exercises, ctest -L exercise ($dir) =="
-    cmake --preset "$preset" -B "$dir" "${options[@]}" >"$dir.configure.log" 2>&1 ||
-        { cat "$dir.configure.log" >&2; echo "error: check_exercises: configure ($1) failed" >&2; exit 1; }
-    cmake --build "$dir" --target async_exercises >"$dir.build.log" 2>&1 ||
-        { tail -n 40 "$dir.build.log" >&2; echo "error: check_exercises: build ($1) failed" >&2; exit 1; }
-    rm -f "$dir/exercises.xml"
-    # Failures are expected on the skeleton side; the table below judges them.
-    ctest --test-dir "$dir" -L exercise -j "$jobs" --timeout 60 --output-junit exercises.xml \
-        >"$dir.ctest.log" 2>&1 || true
-    [ -f "$dir/exercises.xml" ] ||
-        { tail -n 20 "$dir.ctest.log" >&2; echo "error: check_exercises: ctest ($1) wrote no results" >&2; exit 1; }
+configure() { # $1: what (for the log), then -D options
+    local what="$1"
+    shift
+    cmake --preset "$preset" -B "$tree" "$@" >"$tree/exercises-$what.configure.log" 2>&1 ||
+        { cat "$tree/exercises-$what.configure.log" >&2; echo "error: check_exercises: configure ($what) failed" >&2; exit 1; }
 }
 
-mkdir -p build
+run_side() { # $1: solutions|skeletons, $2: SOLUTIONS|ON
+    local options=()
+    for n in "${chapters[@]}"; do options+=("-DCH${n}_EXERCISES=$2"); done
+    echo "== $1: configure, build async_exercises, ctest -L exercise ($tree) =="
+    configure "$1" "${options[@]}"
+    cmake --build "$tree" --target async_exercises >"$tree/exercises-$1.build.log" 2>&1 ||
+        { tail -n 40 "$tree/exercises-$1.build.log" >&2; echo "error: check_exercises: build ($1) failed" >&2; exit 1; }
+    rm -f "$tree/exercises-$1.xml"
+    # Failures are expected on the skeleton side; the table below judges them.
+    ctest --test-dir "$tree" -L exercise -j "$jobs" --timeout 60 --output-junit "exercises-$1.xml" \
+        >"$tree/exercises-$1.ctest.log" 2>&1 || true
+    [ -f "$tree/exercises-$1.xml" ] ||
+        { tail -n 20 "$tree/exercises-$1.ctest.log" >&2; echo "error: check_exercises: ctest ($1) wrote no results" >&2; exit 1; }
+}
+
+reused=0
+[ -f "$tree/CMakeCache.txt" ] && reused=1
+mkdir -p "$tree"
 start=$(date +%s)
 run_side solutions SOLUTIONS
 run_side skeletons ON
 elapsed=$(($(date +%s) - start))
+if ((reused)); then
+    # Give the tree back as it was: without exercises, so its own builds and ctest runs are unchanged.
+    off=()
+    for n in "${chapters[@]}"; do off+=("-DCH${n}_EXERCISES=OFF"); done
+    configure reset "${off[@]}"
+fi
 
-python3 - "$elapsed" <<'PY'
+python3 - "$elapsed" "$tree" <<'PY'
 import glob, os, sys, xml.etree.ElementTree as ET
 
 def results(path):
@@ -75,8 +94,8 @@ def results(path):
         entry[0] += 0 if failed else 1
     return out
 
-sol = results("build/exercises-solutions/exercises.xml")
-ske = results("build/exercises-skeletons/exercises.xml")
+sol = results(os.path.join(sys.argv[2], "exercises-solutions.xml"))
+ske = results(os.path.join(sys.argv[2], "exercises-skeletons.xml"))
 # Every exercise folder, as "chNN/NN-name": one without tests is a violation too.
 folders = set()
 for readme in glob.glob("ch[0-9][0-9]-*/exercises/*/README.md"):
