@@ -183,7 +183,16 @@ std::string svg_chart(const std::vector<Cell>& all_cells, const std::vector<std:
         }
     }
 
-    constexpr double kWidth = 1000, kHeight = 500;
+    // The legend goes under the panels, at most four entries to a line (eight rows would not fit
+    // on one), so the picture grows by a line for every four rows.
+    constexpr std::size_t kLegendPerLine = 4;
+    constexpr double kLegendTop = 452, kLegendLineHeight = 24, kEntryWidth = 220;
+    const std::size_t legend_lines =
+        std::max<std::size_t>(1, (rows.size() + kLegendPerLine - 1) / kLegendPerLine);
+    const double footnote_y =
+        kLegendTop + kLegendLineHeight * static_cast<double>(legend_lines - 1) + 32;
+    constexpr double kWidth = 1000;
+    const double kHeight = footnote_y + 16;
     const double x_lo = std::log10(static_cast<double>(*sizes.begin())) - 0.2;
     const double x_hi = std::log10(static_cast<double>(*sizes.rbegin())) + 0.2;
 
@@ -237,11 +246,15 @@ std::string svg_chart(const std::vector<Cell>& all_cells, const std::vector<std:
                 "peak RSS, MiB (log scale)");
     out += series(memory, cells, rows, "peak_rss_kib", 1.0 / 1024.0);
 
-    // The legend: one entry per row, in a line under the panels.
-    const double legend_y = 452;
-    const double entry_width = 156;
-    double x = kWidth / 2 - entry_width * static_cast<double>(rows.size()) / 2;
-    for (const std::string& row : rows) {
+    // The legend: one entry per row, kLegendPerLine to a line, each line centred.
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::string& row = rows[i];
+        const std::size_t line_index = i / kLegendPerLine;
+        const std::size_t on_this_line =
+            std::min(kLegendPerLine, rows.size() - line_index * kLegendPerLine);
+        const double legend_y = kLegendTop + kLegendLineHeight * static_cast<double>(line_index);
+        const double x = kWidth / 2 - kEntryWidth * static_cast<double>(on_this_line) / 2 +
+                         kEntryWidth * static_cast<double>(i % kLegendPerLine);
         const Style s = style_of(row);
         out += "<line x1=\"" + num(x) + "\" y1=\"" + num(legend_y) + "\" x2=\"" + num(x + 28) +
                "\" y2=\"" + num(legend_y) + "\" stroke=\"" + s.colour + "\" stroke-width=\"2\"" +
@@ -249,9 +262,8 @@ std::string svg_chart(const std::vector<Cell>& all_cells, const std::vector<std:
         out += "<circle cx=\"" + num(x + 14) + "\" cy=\"" + num(legend_y) + "\" r=\"4\" fill=\"" +
                s.colour + "\"/>\n";
         out += text(x + 34, legend_y + 4, row_label(row), "start", 12);
-        x += entry_width;
     }
-    out += text(kWidth / 2, 484,
+    out += text(kWidth / 2, footnote_y,
                 "A point is missing where that size was not run or a run failed (see the table).",
                 "middle", 11, " fill=\"#666666\"");
     out += "</svg>\n";
