@@ -7,6 +7,7 @@
 #include "green_threads.hpp"
 #include "load.hpp"
 #include "stack_pool.hpp"
+#include "use_stack.hpp"
 
 #include "ch04-executor/src/executor.hpp"
 #include "ch04-executor/src/reactor.hpp"
@@ -109,23 +110,12 @@ void http_requests(const common::Endpoint& server, long scale, milliseconds dead
 
 // ---- --overflow-kib: what running off the end of a fiber's stack looks like -------------------
 
-// Uses about `kib` KiB of stack: one 1 KiB frame per level. The volatile buffer and the work after
-// the call keep the compiler from turning the recursion into a loop.
-int deep(int kib) {
-    volatile char frame[1024];
-    frame[0] = static_cast<char>(kib);
-    if (kib <= 1) {
-        return frame[0];
-    }
-    return deep(kib - 1) + frame[0];
-}
-
 void overflow(std::size_t stack, long kib) {
     common::println("a fiber with a " + std::to_string(stack / 1024) + " KiB stack recursing " +
                     std::to_string(kib) + " KiB deep:");
     GreenRuntime runtime(stack);
     runtime.spawn(
-        [kib] { common::println("result " + std::to_string(deep(static_cast<int>(kib)))); });
+        [kib] { common::println("result " + std::to_string(use_stack(static_cast<int>(kib)))); });
     runtime.run();
 }
 

@@ -6,6 +6,7 @@
 #include "ch05-coroutines/fibers/src/sanitizers.hpp"
 #include "ch05-coroutines/fibers/src/stack.hpp"
 #include "ch05-coroutines/fibers/src/stack_pool.hpp"
+#include "ch05-coroutines/fibers/src/use_stack.hpp"
 
 #include <doctest/doctest.h>
 
@@ -24,17 +25,6 @@ namespace {
 using namespace ch05::fibers;
 
 constexpr std::size_t kKiB = 1024;
-
-// Uses about `kib` KiB of stack, one 1 KiB frame per level (the volatile frame and the work after
-// the call keep the compiler from turning the recursion into a loop).
-int deep(int kib) {
-    volatile char frame[1024];
-    frame[0] = static_cast<char>(kib);
-    if (kib <= 1) {
-        return frame[0];
-    }
-    return deep(kib - 1) + frame[0];
-}
 
 // What a forked child wrote to stderr and how it ended; the wait is bounded (killed after 20 s).
 struct ChildEnd {
@@ -135,11 +125,11 @@ TEST_CASE("an overflow on a reused stack is caught by its guard page like on a f
         const void* first = nullptr;
         {
             // The first fiber touches most of the stack, then ends and gives it back.
-            Fiber warm([] { deep(12); }, 16 * kKiB);
+            Fiber warm([] { use_stack(12); }, 16 * kKiB);
             warm.resume();
             first = warm.stack().bottom();
         }
-        Fiber overflow([] { deep(64); }, 16 * kKiB);
+        Fiber overflow([] { use_stack(64); }, 16 * kKiB);
         if (overflow.stack().bottom() != first) {
             return 3; // not reused: the test would prove nothing
         }
@@ -160,7 +150,7 @@ TEST_CASE("a stack given back to the pool carries no AddressSanitizer marks from
     StackPool::shared().set_capacity(StackPool::kDefaultCapacity);
     const void* first = nullptr;
     {
-        Fiber fiber([] { deep(4); }, 16 * kKiB);
+        Fiber fiber([] { use_stack(4); }, 16 * kKiB);
         fiber.resume();
         first = fiber.stack().bottom();
     }
