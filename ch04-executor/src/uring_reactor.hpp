@@ -68,9 +68,9 @@ struct Operation {
     // Shared, not owned: the socket closes when the last operation on it and its future are gone,
     // so an operation queued but not yet submitted never names a closed (or reused) descriptor.
     std::shared_ptr<common::Fd> socket;
-    sockaddr_in address{};       // Connect: read by the kernel until the completion
+    sockaddr_in address{};       // Connect: read when the SQE is filled (the kernel copies it)
     std::string request;         // Send: read by the kernel until the completion
-    __kernel_timespec timeout{}; // Timeout: read by the kernel until the completion
+    __kernel_timespec timeout{}; // Timeout: read when the SQE is filled (the kernel copies it)
     // A step of a chain whose success wakes no task (the next step just starts); its failure does.
     bool quiet = false;
 
