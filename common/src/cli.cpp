@@ -120,6 +120,10 @@ std::string usage_text(const ProgramInfo& info) {
         << "  --timeout-ms T           give up after T ms (default: longest delay + 30000)\n"
         << "  --trace FILE             record every poll, wake and wait as Chrome trace-event\n"
         << "                           JSON (open it in https://ui.perfetto.dev)\n";
+    if constexpr (!trace::compiled_in) {
+        out << "                           (not in this build: configured with "
+               "-DASYNC_TRACE=OFF)\n";
+    }
     for (const ExtraFlag& flag : info.extra_flags) {
         std::string left = "  " + flag.name + " N";
         left.resize(std::max<std::size_t>(left.size() + 1, 27), ' ');

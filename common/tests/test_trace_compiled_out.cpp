@@ -60,3 +60,9 @@ TEST_CASE("compiled out: --trace is a usage error and the run never starts") {
     CHECK(errors == "error: --trace: this program was built with tracing compiled out (configure "
                     "with -DASYNC_TRACE=ON)\n");
 }
+
+TEST_CASE("compiled out: --help says that --trace is not in this build") {
+    const std::string help = common::usage_text(kInfo);
+    CHECK(help.find("--trace FILE") != std::string::npos);
+    CHECK(help.find("(not in this build: configured with -DASYNC_TRACE=OFF)") != std::string::npos);
+}
