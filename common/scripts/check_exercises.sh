@@ -62,19 +62,19 @@ run_side() { # $1: solutions|skeletons, $2: SOLUTIONS|ON
         { tail -n 20 "$tree/exercises-$1.ctest.log" >&2; echo "error: check_exercises: ctest ($1) wrote no results" >&2; exit 1; }
 }
 
-reused=0
-[ -f "$tree/CMakeCache.txt" ] && reused=1
+give_back() { # a reused tree goes back as it was, without exercises, even when a side failed
+    local off=()
+    for n in "${chapters[@]}"; do off+=("-DCH${n}_EXERCISES=OFF"); done
+    configure reset "${off[@]}"
+}
 mkdir -p "$tree"
+if [ -f "$tree/CMakeCache.txt" ]; then
+    trap give_back EXIT
+fi
 start=$(date +%s)
 run_side solutions SOLUTIONS
 run_side skeletons ON
 elapsed=$(($(date +%s) - start))
-if ((reused)); then
-    # Give the tree back as it was: without exercises, so its own builds and ctest runs are unchanged.
-    off=()
-    for n in "${chapters[@]}"; do off+=("-DCH${n}_EXERCISES=OFF"); done
-    configure reset "${off[@]}"
-fi
 
 python3 - "$elapsed" "$tree" <<'PY'
 import glob, os, sys, xml.etree.ElementTree as ET
