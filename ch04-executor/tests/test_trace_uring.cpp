@@ -8,6 +8,7 @@
 #include <common/json.hpp>
 #include <common/test_support/child_process.hpp>
 #include <common/test_support/trace_check.hpp>
+#include <common/test_support/waker_trace.hpp>
 
 #include <doctest/doctest.h>
 
@@ -18,18 +19,6 @@
 namespace {
 
 using common::json::Value;
-
-void check_causal(const Value& trace) {
-    std::size_t polls = 0;
-    std::size_t caused = 0;
-    const auto problems = common::test::wake_before_poll_problems(trace, polls, caused);
-    for (const std::string& p : problems) {
-        MESSAGE(p);
-    }
-    CHECK(problems.empty());
-    CHECK(caused > 0);
-    CHECK(polls > caused); // the first polls, which spawn queued
-}
 
 // The reactor thread's waits: spans "io_uring_enter: N completions" of category "wait". Returns
 // how many there are and, in `completions`, the sum of their N.
@@ -51,6 +40,19 @@ std::size_t ring_waits(const Value& trace, double& completions) {
     return waits;
 }
 
+// What both runs below must show: a well-formed trace with the demo's tracks, the causal rule
+// (common's waker_rule_report), and waits that are io_uring_enter spans on the reactor's track.
+// Returns the completions the waits returned, summed.
+double check_uring_trace(const Value& trace) {
+    CHECK(common::test::trace_format_problems(trace).empty());
+    CHECK(common::test::thread_names(trace) ==
+          std::set<std::string>{"main", "reactor", "exec-1", "exec-2"});
+    CHECK(common::test::waker_rule_report(trace) == "");
+    double completions = 0;
+    CHECK(ring_waits(trace, completions) > 0);
+    return completions;
+}
+
 } // namespace
 
 TEST_CASE("uring trace: in the demo, the reactor's waits are io_uring_enter spans, and every "
@@ -63,13 +65,7 @@ TEST_CASE("uring trace: in the demo, the reactor's waits are io_uring_enter span
         common::test::run_traced(CH04_PROGRAM_PATH, {"--reactor", "uring", "--scale", "20"}, run);
     INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
     CHECK(run.status == 0);
-    CHECK(common::test::trace_format_problems(trace).empty());
-    CHECK(common::test::thread_names(trace) ==
-          std::set<std::string>{"main", "reactor", "exec-1", "exec-2"});
-    check_causal(trace);
-    double completions = 0;
-    CHECK(ring_waits(trace, completions) > 0);
-    CHECK(completions > 0);
+    CHECK(check_uring_trace(trace) > 0);
     // Each request's answer, at least, is a completion the reactor thread hands to a task.
     CHECK(common::test::reactor_handoffs(trace) >= 5 * 3);
 }
@@ -86,12 +82,6 @@ TEST_CASE("uring trace: in load mode over three executors, every poll after a ta
     INFO("stdout:\n" << run.out << "\nstderr:\n" << run.err);
     CHECK(run.status == 0);
     CHECK(common::test::lines_of(run.out).size() == 1);
-    CHECK(common::test::trace_format_problems(trace).empty());
-    CHECK(common::test::thread_names(trace) ==
-          std::set<std::string>{"main", "reactor", "exec-1", "exec-2"});
-    check_causal(trace);
-    double completions = 0;
-    CHECK(ring_waits(trace, completions) > 0);
     // Every request's answer and end of stream, at least: 30 receive completions.
-    CHECK(completions >= 30);
+    CHECK(check_uring_trace(trace) >= 30);
 }
