@@ -259,16 +259,28 @@ void detail::begin_poll(const void* queue, std::uint64_t id) {
     l.open.push_back(std::move(span));
 }
 
+namespace {
+
+// Takes this thread's innermost open span into `span`, with its thread's log in `l`: false when
+// tracing was switched off since the hook checked, or no span is open. Every end_* hook starts so.
+bool take_span(ThreadLog*& l, OpenSpan& span) {
+    if (!trace::enabled()) {
+        return false;
+    }
+    l = &log();
+    return close(*l, span);
+}
+
+} // namespace
+
 void detail::end_poll(const char* what, std::uint64_t id, bool ready) {
-    if (!trace::enabled()) { // switched off since the hook checked
-        return;
-    }
     const KeepErrno keep_errno;
-    ThreadLog& l = log();
+    ThreadLog* log_of_thread = nullptr;
     OpenSpan span;
-    if (!close(l, span)) {
+    if (!take_span(log_of_thread, span)) {
         return;
     }
+    ThreadLog& l = *log_of_thread;
     const std::int64_t end = now_ns();
     const char* result = ready ? "ready" : "not ready";
     record(l, Event{.phase = 'X',
@@ -291,21 +303,18 @@ namespace {
 
 // Closes this thread's innermost open span as a span event (end_wait, end_ring_wait and end).
 void close_span(std::string name, const char* category, std::string args) {
-    if (!trace::enabled()) { // switched off since the hook checked
-        return;
-    }
     const KeepErrno keep_errno;
-    ThreadLog& l = log();
+    ThreadLog* l = nullptr;
     OpenSpan span;
-    if (!close(l, span)) {
+    if (!take_span(l, span)) {
         return;
     }
-    record(l, Event{.phase = 'X',
-                    .ts = span.start,
-                    .dur = now_ns() - span.start,
-                    .name = std::move(name),
-                    .category = category,
-                    .args = std::move(args)});
+    record(*l, Event{.phase = 'X',
+                     .ts = span.start,
+                     .dur = now_ns() - span.start,
+                     .name = std::move(name),
+                     .category = category,
+                     .args = std::move(args)});
 }
 
 } // namespace
